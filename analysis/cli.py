@@ -1,0 +1,45 @@
+"""Commands for analysis: classify a file of answers, re-code stored answers."""
+
+import click
+from flask.cli import AppGroup
+
+from analysis import classify as classifier
+from analysis import tables
+from core.db import session_scope
+
+analysis_cli = AppGroup("analysis", help="Theme children's answers.")
+
+
+@analysis_cli.command("classify")
+@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False))
+def classify_command(input_path, output_path):
+    """Write themes and plan task numbers for each answer in a CSV or TSV file."""
+    try:
+        rows = tables.read_answers(input_path)
+    except tables.InputError as exc:
+        raise click.ClickException(f"{input_path}: {exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"{input_path}: {exc.strerror}") from None
+
+    results = classifier.classify_many(row["text"] for row in rows)
+    out = [
+        {
+            "id": row["id"],
+            "themes": ";".join(hit.theme for hit in hits),
+            "tasks": ";".join(str(n) for n in classifier.tasks_for(hits)),
+        }
+        for row, hits in zip(rows, results, strict=True)
+    ]
+    tables.write_classified(output_path, out)
+    click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+
+
+@analysis_cli.command("recode")
+def recode_command():
+    """Screen and code every stored open answer with the current codebook."""
+    from analysis import operations
+
+    with session_scope() as session:
+        count = operations.recode_all(session)
+    click.echo(f"{count} answers coded")

@@ -1,0 +1,592 @@
+"""Screen children's open answers: mask personal details, flag possible harm.
+
+Both checks are pure functions over text. Personal details are found on a
+lightly normalised form (NFKC, simplified characters) so that no number is
+shortened before it is masked; the masked text is then normalised fully, and
+harm is looked for in that masked text, so a flag's evidence never carries a
+name, a school or a number. Word lists live in `data/pii_words.csv` and the
+harm lexicon in `data/safeguarding.csv`, where staff can read and extend them;
+`docs/screening.md` explains both.
+"""
+
+import csv
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from analysis.text import normalise, to_simplified
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: the placeholder that replaces each kind of personal detail
+PLACEHOLDERS = {
+    "name": "[名字]",
+    "teacher": "[老师]",
+    "phone": "[电话]",
+    "id_number": "[身份证号]",
+    "account": "[账号]",
+    "email": "[邮箱]",
+    "school": "[学校]",
+    "class": "[班级]",
+    "address": "[地址]",
+}
+#: the kinds of harm a flag can name
+CATEGORIES = ("abuse", "self_harm", "bullying", "neglect")
+
+_HAN = "\u4e00-\u9fff"
+_FILL = "\x00"
+_BREAKS = "。！？!?；;\n"
+_GAP = "[^。！？!?；;，,、\n]{0,8}"
+_GROUP = re.compile(r"\{([a-z_]+)\}")
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+@dataclass(frozen=True)
+class Masked:
+    """An answer with its personal details replaced by placeholders."""
+
+    text: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A possible disclosure of harm, for the designated safeguarding person.
+
+    `about` is "self" when the child seems to speak of itself and "others"
+    when it reports harm to someone else (a classmate, a story on television):
+    both are flagged, the second at a lower priority.
+    """
+
+    category: str
+    evidence: str
+    about: str = "self"
+
+
+@dataclass(frozen=True)
+class Screened:
+    """An answer masked and screened in one pass."""
+
+    masked: str
+    pii_kinds: tuple[str, ...]
+    flags: tuple[Flag, ...]
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+    kind: str
+
+
+def mask_personal(text: str) -> Masked:
+    """Replace names, numbers, schools, classes and addresses by placeholders."""
+    masked, kinds = _mask(text)
+    return Masked(masked, kinds)
+
+
+def screen_harm(text: str) -> tuple[Flag, ...]:
+    """Flag sentences that may disclose abuse, self-harm, bullying or neglect."""
+    return _flags(_mask(text)[0])
+
+
+def screen(text: str) -> Screened:
+    """Mask personal details and flag possible harm in one pass."""
+    masked, kinds = _mask(text)
+    return Screened(masked, kinds, _flags(masked))
+
+
+# Personal details ------------------------------------------------------------
+
+
+def _mask(text: str) -> tuple[str, tuple[str, ...]]:
+    """Return the masked, normalised text and the kinds of detail found."""
+    light = _light(text or "")
+    spans = _personal_spans(light)
+    kinds = {span.kind for span in spans}
+    masked = normalise(_apply(light, spans))
+    return masked, tuple(kind for kind in PLACEHOLDERS if kind in kinds)
+
+
+def _light(text: str) -> str:
+    """Return NFKC, simplified text without invisible format characters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return to_simplified(text)
+
+
+def _apply(text: str, spans: list[_Span]) -> str:
+    """Replace each span of `text` by its placeholder."""
+    parts, last = [], 0
+    for span in sorted(spans):
+        parts += [text[last : span.start], PLACEHOLDERS[span.kind]]
+        last = span.end
+    return "".join(parts) + text[last:]
+
+
+def _personal_spans(text: str) -> list[_Span]:
+    """Find personal details, each finder seeing the text left by the ones before."""
+    work, spans = text, []
+    for finder in _FINDERS:
+        for span in finder(work):
+            if _FILL in work[span.start : span.end] or span.start >= span.end:
+                continue
+            work = (
+                work[: span.start] + _FILL * (span.end - span.start) + work[span.end :]
+            )
+            spans.append(span)
+    return spans + _repeated_names(work, text, spans)
+
+
+def _repeated_names(work: str, text: str, spans: list[_Span]) -> list[_Span]:
+    """Mask later mentions of a name that the child introduced once."""
+    names = {text[s.start : s.end]: s.kind for s in spans if s.kind == "name"}
+    found = []
+    for name, kind in names.items():
+        if len(name) < 2:
+            continue
+        for match in re.finditer(re.escape(name), work):
+            found.append(_Span(match.start(), match.end(), kind))
+    return found
+
+
+@cache
+def _words() -> dict[str, tuple[str, ...]]:
+    """Load the word lists of data/pii_words.csv, longest words first."""
+    lists = defaultdict(list)
+    with (DATA_DIR / "pii_words.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            lists[row["list"]].append(row["word"])
+    log.info("Loaded %s personal-detail word lists", len(lists))
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in lists.items()}
+
+
+def _word(name: str) -> tuple[str, ...]:
+    """Return one word list by name."""
+    return _words()[name]
+
+
+def _alternation(name: str) -> str:
+    """Return a regular expression matching any word of a list."""
+    return "|".join(map(re.escape, _word(name)))
+
+
+def _regex_finder(kind: str, pattern: str, group: str | int = 0):
+    """Build a finder that masks one group of each match of `pattern`."""
+    compiled = re.compile(pattern)
+
+    def find(text: str) -> list[_Span]:
+        return [
+            _Span(m.start(group), m.end(group), kind)
+            for m in compiled.finditer(text)
+            if m.group(group)
+        ]
+
+    return find
+
+
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_ACCOUNT = (
+    r"(?<![A-Za-z])(?i:qq|扣扣|企鹅号|微信|wechat|weixin|vx|wx|v信|抖音|快手|微博"
+    r"|b站|小红书)\s*(?:号码|号|账号|帐号|id)?\s*(?:是|为|:|：|=)?\s*"
+    r"(?P<id>[A-Za-z0-9][A-Za-z0-9_-]{4,19})(?![A-Za-z0-9_-])"
+)
+_ID_NUMBER = r"(?<![0-9A-Za-z])\d{6}\s?\d{4}\s?\d{4}\s?\d{3}[\dXx](?![0-9A-Za-z])"
+_PHONE = (
+    r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
+    r"|(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[\s-]?[2-9]\d{6,7}(?!\d)"
+    r"|(?<!\d)(?!(?:19|20)\d\d[\s-](?:19|20)\d\d(?![\s-]?\d))\d(?:[\s-]?\d){6,}"
+)
+_NUM_CN = "零〇一二两三四五六七八九十百"
+_NUMC = r"(?:[一二三四五六七八九十]{1,2}|\d{1,2})"
+_CLASS = (
+    rf"{_NUMC}\s*年级\s*(?:\(\s*{_NUMC}\s*\)|{_NUMC})\s*班"
+    rf"|(?:初|高)中?\s*(?:[一二三]|[1-3])\s*(?:年级)?\s*(?:\(\s*{_NUMC}\s*\)|{_NUMC})\s*班"
+    rf"|(?:[一二三四五六七八九]|[1-9])\s*\(\s*{_NUMC}\s*\)\s*班"
+    r"|(?<!\d)\d{3,4}\s*班"
+    r"|(?<![上加下值早晚夜领跟每这那])(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*班"
+    r"(?![车机次长人底子干委级])"
+)
+_UNIT = r"(?:号楼|号院|号|幢|栋|单元|室|楼|层|弄|巷)"
+_ADDRESS_TAIL = (
+    rf"(?:(?:\d+|[{_NUM_CN}]+)\s*{_UNIT}\s*-?\s*)+"
+    r"(?:\d+(?:\s*-\s*\d+)*(?![年级班岁个人]))?"
+)
+_BUILDING = r"(?<!\d)\d+\s*(?:幢|栋|号楼)\s*(?:\d+\s*单元\s*)?(?:\d+\s*(?:室|号|楼)?)?"
+_ROOM = r"(?<!\d)\d+(?:\s*-\s*\d+)?\s*室"
+_DOOR_PLATE = (
+    r"门牌(?:号码|号)?\s*(?:是|为|:|：)?\s*"
+    r"(?P<v>[^\s,.!?;，。！？；]{0,10}?\d[\d\-号]*)"
+)
+_NUMBERED_SCHOOL = re.compile(
+    rf"[一二三四五六七八九十]{{1,2}}[小中]"
+    rf"(?=$|[^{_HAN}]|[的读上念在是和有里门前对旁附校])"
+)
+_SCHOOL_VERBS = ("考上", "考进", "来自", "在", "读", "上", "念", "去", "到", "是", "离")
+
+
+def _run_left(text: str, end: int, limit: int) -> int:
+    """Return where the run of Chinese characters ending at `end` starts."""
+    start = end
+    while start > 0 and end - start < limit and "\u4e00" <= text[start - 1] <= "\u9fff":
+        start -= 1
+    return start
+
+
+def _proper_start(text: str, end: int, limit: int) -> tuple[int, bool]:
+    """Return where a proper name ending at `end` starts and whether it is bounded.
+
+    Reading leftwards, the name stops at a non-Chinese character, at the limit,
+    or just after the last boundary word (感谢, 我们, 的 …) in that stretch.
+    """
+    start = _run_left(text, end, limit)
+    run = text[start:end]
+    cut = max(
+        (run.rfind(w) + len(w) for w in _word("left_boundary") if w in run), default=0
+    )
+    bounded = cut > 0 or start == 0 or not ("\u4e00" <= text[start - 1] <= "\u9fff")
+    return start + cut, bounded
+
+
+def _is_generic(word: str, listname: str = "not_name") -> bool:
+    """Tell whether `word` is a generic word from a list, or ends with one."""
+    return any(word == w or (len(w) > 1 and word.endswith(w)) for w in _word(listname))
+
+
+def _schools(text: str) -> list[_Span]:
+    """Find named schools: 城南小学, 乐成第一小学, 实验二小, 育英实验学校."""
+    spans = []
+    for match in _school_re().finditer(text):
+        start, _ = _proper_start(text, match.start(), 10)
+        prefix = text[start : match.start()]
+        if match.group() in _word("school_name") or _proper_place(prefix, "not_school"):
+            spans.append(_Span(start, match.end(), "school"))
+    for match in _NUMBERED_SCHOOL.finditer(text):
+        start, _ = _proper_start(text, match.start(), 8)
+        prefix = text[start : match.start()]
+        if _proper_place(prefix, "not_school") or text[: match.start()].endswith(
+            _SCHOOL_VERBS
+        ):
+            spans.append(_Span(start, match.end(), "school"))
+    return spans
+
+
+@cache
+def _school_re() -> re.Pattern:
+    """Compile the school words, refusing 小学生 and the like."""
+    words = _alternation("school_name") + "|" + _alternation("school_suffix")
+    return re.compile(rf"(?:{words})(?!生)")
+
+
+@cache
+def _place_re() -> re.Pattern:
+    """Compile the place words: 路, 村, 小区 …"""
+    return re.compile(_alternation("place_marker"))
+
+
+@cache
+def _numbered_place_re() -> re.Pattern:
+    """Compile a place word followed by house, building or room numbers."""
+    return re.compile(rf"(?:{_alternation('place_marker')})\s*{_ADDRESS_TAIL}")
+
+
+@cache
+def _title_re() -> re.Pattern:
+    """Compile the titles that follow a name: 老师, 校长 … and 同学."""
+    return re.compile(rf"(?:{_alternation('role')})|(?P<pupil>同学)")
+
+
+def _proper_place(prefix: str, generic: str) -> bool:
+    """Tell whether `prefix` can be the proper name of a school or place."""
+    return len(prefix) >= 2 and not _is_generic(prefix, generic)
+
+
+def _addresses(text: str) -> list[_Span]:
+    """Find home addresses: numbered roads, estates, villages and door plates."""
+    spans = []
+    for match in _numbered_place_re().finditer(text):
+        start, _ = _proper_start(text, match.start(), 8)
+        spans.append(_Span(start, match.end(), "address"))
+    for pattern in (_BUILDING, _ROOM):
+        spans += _regex_finder("address", pattern)(text)
+    spans += _regex_finder("address", _DOOR_PLATE, "v")(text)
+    return spans + _named_places(text)
+
+
+def _named_places(text: str) -> list[_Span]:
+    """Find named estates anywhere and named roads or villages after 住在."""
+    spans = []
+    for match in _place_re().finditer(text):
+        start, _ = _proper_start(text, match.start(), 8)
+        if not _proper_place(text[start : match.start()], "not_school"):
+            continue
+        before = text[max(0, start - 5) : start]
+        home = match.group() in _word("home_place")
+        if home or any(w in before for w in _word("home_context")):
+            spans.append(_Span(start, match.end(), "address"))
+    return spans
+
+
+def _names(text: str) -> list[_Span]:
+    """Find names introduced by context: 我叫…, 我同学…, 王老师, 老师姓陈."""
+    return (
+        _introduced(text)
+        + _surnames(text)
+        + _described(text)
+        + _companions(text)
+        + _titled(text)
+    )
+
+
+_INTRO = re.compile(
+    r"(?:我|他|她)(?:的名字|的全名)?(?:叫做|名叫|叫)"
+    r"|(?:名字|姓名|全名)\s*(?:叫做|叫|是|为|[:：])\s*"
+    r"|(?:同学|同桌|朋友|哥哥|姐姐|弟弟|妹妹|表哥|表姐|表弟|表妹|堂哥|堂姐|邻居"
+    r"|闺蜜)(?:的名字)?(?:叫做|名叫|叫)"
+    r"|(?P<teacher>老师|校长|园长|教练|班主任)(?:的名字)?(?:叫做|名叫|叫)"
+)
+_SURNAME_INTRO = re.compile(
+    r"(?P<teacher>老师|校长|园长|教练|班主任)?(?:我|他|她|同学|同桌|朋友)?姓"
+)
+_DESCRIBED = re.compile(r"(?<![骂说叫笑当把])我是")
+_DESCRIPTION = re.compile(r"[^，。！？,.!?;；\s]{1,12}?的")
+_COMPANION = re.compile(
+    r"(?<=[我的个位和跟与])(?:同学|同桌|好朋友|朋友|闺蜜|好友|室友)(?=[\u4e00-\u9fff])"
+)
+
+
+def _introduced(text: str) -> list[_Span]:
+    """Mask the name after 我叫, 我的名字是, 同桌叫, 老师叫."""
+    spans = []
+    for match in _INTRO.finditer(text):
+        kind = "teacher" if match.group("teacher") else "name"
+        end = _name_after(text, match.end(), strong=True)
+        if end:
+            spans.append(_Span(match.end(), end, kind))
+    return spans
+
+
+def _surnames(text: str) -> list[_Span]:
+    """Mask the surname after 老师姓 or 我姓."""
+    spans = []
+    for match in _SURNAME_INTRO.finditer(text):
+        start = match.end()
+        if text[start : start + 1] == "名":
+            continue
+        if match.end() - match.start() == 1 and not _after_person(text, match.start()):
+            continue
+        size = 2 if text[start : start + 2] in _word("compound_surname") else 1
+        surname = text[start : start + size]
+        if len(surname) == size and _starts_name(surname, strong=False):
+            kind = "teacher" if match.group("teacher") else "name"
+            spans.append(_Span(start, start + size, kind))
+    return spans
+
+
+def _after_person(text: str, index: int) -> bool:
+    """Tell whether 姓 at `index` follows a word for a person."""
+    return text[:index].endswith(("老师", "校长", "园长", "教练", "我", "他", "她"))
+
+
+def _described(text: str) -> list[_Span]:
+    """Mask the name in 我是李华 or 我是三年级的李华."""
+    spans = []
+    for match in _DESCRIBED.finditer(text):
+        start = match.end()
+        description = _DESCRIPTION.match(text, start)
+        if description and re.search(
+            rf"年级|班|岁|学|初|高|{_FILL}", description.group()
+        ):
+            start = description.end()
+        end = _name_after(text, start, strong=False)
+        if end:
+            spans.append(_Span(start, end, "name"))
+    return spans
+
+
+def _companions(text: str) -> list[_Span]:
+    """Mask the name in 我同学张三 or 我的同桌李华."""
+    spans = []
+    for match in _COMPANION.finditer(text):
+        end = _name_after(text, match.end(), strong=False)
+        if end:
+            spans.append(_Span(match.end(), end, "name"))
+    return spans
+
+
+def _titled(text: str) -> list[_Span]:
+    """Mask the name before a title: 王老师, 李娜老师, 李华同学."""
+    spans = []
+    for match in _title_re().finditer(text):
+        pupil = bool(match.group("pupil"))
+        start, bounded = _proper_start(text, match.start(), 6)
+        name = text[start : match.start()]
+        longest = 4 if name[:2] in _word("compound_surname") else 3
+        if not bounded or len(name) > longest:
+            name = name[-3:] if pupil else name[-1:]
+        if not name or _is_generic(name) or name[0] in _word("not_name_start"):
+            continue
+        start = match.start() - len(name)
+        end = match.start() if pupil else match.end()
+        spans.append(_Span(start, end, "name" if pupil else "teacher"))
+    return spans
+
+
+def _name_after(text: str, start: int, strong: bool) -> int:
+    """Return where a name starting at `start` ends, or 0 if none starts there.
+
+    A strong context (我叫) takes up to three characters; a weak one (我是,
+    我同学) needs the name to end at a boundary word or punctuation.
+    """
+    end = start
+    while end < len(text) and end - start < 6 and "\u4e00" <= text[end] <= "\u9fff":
+        end += 1
+    run = text[start:end]
+    if not run or not _starts_name(run, strong):
+        return 0
+    longest = 4 if run[:2] in _word("compound_surname") else 3
+    cut = _right_cut(run, longest)
+    if cut is None and len(run) > longest:
+        if not strong:
+            return 0
+        cut = longest
+    name = run[: cut or len(run)]
+    if len(name) < 2 or _is_generic(name) or name.endswith("人"):
+        return 0
+    return start + len(name)
+
+
+def _right_cut(run: str, longest: int) -> int | None:
+    """Return the first place from the second character on where a name ends."""
+    for index in range(2, min(len(run), longest) + 1):
+        if run[index:].startswith(_word("right_boundary")):
+            return index
+    return None
+
+
+def _starts_name(run: str, strong: bool) -> bool:
+    """Tell whether a name can begin with the first character of `run`."""
+    first = run[0]
+    if strong and first in _word("nickname_start"):
+        return True
+    return first not in _word("not_name_start")
+
+
+_LATIN_NAME = (
+    r"(?:我|他|她)(?:的)?(?:(?:英文名|名字)(?:叫做|叫|是)|叫做|名叫|叫)\s*"
+    r"(?P<n>[A-Za-z]{2,20}(?:\s[A-Za-z]{2,20})?)(?![A-Za-z])"
+)
+
+_FINDERS = (
+    _regex_finder("email", _EMAIL),
+    _regex_finder("account", _ACCOUNT, "id"),
+    _regex_finder("id_number", _ID_NUMBER),
+    _regex_finder("phone", _PHONE),
+    _addresses,
+    _regex_finder("class", _CLASS),
+    _schools,
+    _regex_finder("name", _LATIN_NAME, "n"),
+    _names,
+)
+
+
+# Possible harm ---------------------------------------------------------------
+
+
+class _Lexicon(NamedTuple):
+    ignore: re.Pattern
+    rows: tuple[tuple[str, re.Pattern], ...]
+    actors: re.Pattern
+    others: re.Pattern
+    self: re.Pattern
+
+
+def _flags(masked: str) -> tuple[Flag, ...]:
+    """Return one flag per category and sentence that matches the lexicon."""
+    lexicon = _lexicon()
+    masked = _SPACED.sub("", masked)
+    probe = lexicon.ignore.sub(lambda m: "_" * len(m.group()), masked)
+    found: dict[tuple[str, int], Flag] = {}
+    for row_category, pattern in lexicon.rows:
+        for match in pattern.finditer(probe):
+            start, end = _sentence(probe, match.start(), match.end())
+            sentence = probe[start:end]
+            category = row_category
+            if category == "hurt":
+                category = _who_hurt(lexicon, sentence, match.end() - start)
+            flag = Flag(category, masked[start:end].strip(), _about(lexicon, sentence))
+            found.setdefault((category, start), flag)
+    return tuple(found[key] for key in sorted(found, key=lambda k: (k[1], k[0])))
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the bounds of the sentence around a match, at most ~60 characters."""
+    left = max((text.rfind(ch, 0, start) for ch in _BREAKS), default=-1) + 1
+    ends = [i for i in (text.find(ch, end) for ch in _BREAKS) if i >= 0]
+    right = min(ends, default=len(text))
+    if right - left > 60:
+        left, right = max(left, start - 20), min(right, end + 20)
+    return left, right
+
+
+def _who_hurt(lexicon: _Lexicon, sentence: str, before: int) -> str:
+    """Return abuse when a grown-up hurt the child, bullying when a child did.
+
+    The person named last before the end of the match decides; if nobody is
+    named before it, the first one after it does; if nobody is named, abuse.
+    """
+    actors = list(lexicon.actors.finditer(sentence))
+    earlier = [m for m in actors if m.start() < before]
+    actor = earlier[-1] if earlier else (actors[0] if actors else None)
+    if actor is None or actor.group("adult"):
+        return "abuse"
+    return "bullying"
+
+
+def _about(lexicon: _Lexicon, sentence: str) -> str:
+    """Return "others" when the sentence reports harm to someone else."""
+    if lexicon.others.search(sentence) and not lexicon.self.search(sentence):
+        return "others"
+    return "self"
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    """Load and compile data/safeguarding.csv once per process."""
+    groups, rows, ignore = {}, [], []
+    with (DATA_DIR / "safeguarding.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            category, pattern = row["category"].strip(), row["pattern"].strip()
+            regex = _expand(pattern, groups)
+            if category.startswith("{"):
+                groups[category.strip("{}")] = regex
+            elif category == "ignore":
+                ignore.append(regex)
+            elif category in (*CATEGORIES, "hurt"):
+                rows.append((category, re.compile(regex)))
+            else:
+                raise ValueError(f"unknown safeguarding category: {category}")
+    log.info("Loaded %s safeguarding patterns", len(rows))
+    return _Lexicon(
+        ignore=re.compile("|".join(f"(?:{p})" for p in ignore)),
+        rows=tuple(rows),
+        actors=re.compile(rf"(?P<peer>{groups['peer']})|(?P<adult>{groups['adult']})"),
+        others=re.compile(groups["others"]),
+        self=re.compile(groups["self"]),
+    )
+
+
+def _expand(pattern: str, groups: dict[str, str]) -> str:
+    """Turn the lexicon's notation into a regular expression.
+
+    `{adult}` stands for a word group defined on an earlier row and `…` for a
+    gap of up to eight characters within one clause.
+    """
+    expanded = _GROUP.sub(lambda m: f"(?:{groups[m.group(1)]})", pattern)
+    return expanded.replace("…", _GAP)

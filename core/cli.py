@@ -1,0 +1,65 @@
+"""Commands for the database, accounts and the demo."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlmodel import select
+
+from core import db
+from core.models import Role, User
+
+db_cli = AppGroup("db", help="Create or upgrade the database schema.")
+users_cli = AppGroup("users", help="Manage adult accounts.")
+
+
+def init_app(app):
+    """Register the core commands."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+
+
+@db_cli.command("upgrade")
+def upgrade_command():
+    """Bring the configured database to the newest schema."""
+    db.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is at the newest schema")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", "display_name", help="How the site greets the user.")
+@click.option("--township", help="Township code the account is limited to.")
+@click.option("--department", help="Department answered for (role department).")
+@click.password_option()
+def create_user_command(username, role, display_name, township, department, password):
+    """Create an adult account."""
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+
+    with db.session_scope() as session:
+        if session.exec(select(User).where(User.username == username)).first():
+            raise click.ClickException(f"user {username!r} exists already")
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            township_code=township,
+            department=department,
+        )
+        user.set_password(password)
+        session.add(user)
+    click.echo(f"created {role} {username}")
+
+
+@click.command("demo")
+@click.option("--host", default="http://127.0.0.1:5000", help="Base URL to print.")
+@with_appcontext
+def demo_command(host):
+    """Load the plan, templates, demo launches and answers, then run the analysis."""
+    from core import demo
+
+    summary = demo.run()
+    for line in demo.describe(summary, host.rstrip("/")):
+        click.echo(line)

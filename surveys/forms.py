@@ -1,0 +1,18 @@
+"""Forms of the surveys pages."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+from surveys.models import BANDS
+
+
+class LaunchForm(FlaskForm):
+    survey = SelectField("问卷", validators=[DataRequired()])
+    band = SelectField(
+        "年龄段",
+        choices=[SelectChoice(b, f"{b} 岁") for b in BANDS],
+        validators=[DataRequired()],
+    )
+    township = SelectField("乡镇（街道）", validators=[DataRequired()])

@@ -1,0 +1,262 @@
+"""Operations that change surveys, launches and responses."""
+
+import hashlib
+import json
+import logging
+import secrets
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from core.models import utcnow
+from surveys.models import BANDS, Answer, Launch, RejectedSubmission, Response, Survey
+from surveys.templates import builtin_templates, questions_for, spec_version
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_TEXT = 2000
+CHOICE_TYPES = frozenset({"single", "faces", "yesno"})
+
+
+class SubmissionError(ValueError):
+    """A submission the server will not store; status is the HTTP status."""
+
+    def __init__(self, message, status=422):
+        super().__init__(message)
+        self.status = status
+
+
+def load_templates(session: Session) -> int:
+    """Insert or update the built-in survey templates; return how many changed."""
+    changed = 0
+    for key, spec in builtin_templates().items():
+        version = spec_version(spec)
+        survey = session.exec(select(Survey).where(Survey.key == key)).first()
+        if survey is not None and survey.version == version:
+            continue
+
+        survey = survey or Survey(key=key)
+        survey.title = spec["title"]
+        survey.stage = spec["stage"]
+        survey.spec = spec
+        survey.version = version
+        survey.retention_days = int(spec.get("retention_days", 365))
+        session.add(survey)
+        changed += 1
+        log.info("Survey template %s loaded at version %s", key, version)
+    session.commit()
+    return changed
+
+
+def new_code(session: Session) -> str:
+    """Return an unused six-character join code."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if session.exec(select(Launch.id).where(Launch.code == code)).first() is None:
+            return code
+
+
+def create_launch(session, survey, band, township_code, user_id=None, code=None):
+    """Open survey for one band in one township and return the launch."""
+    if band not in BANDS:
+        raise ValueError(f"unknown age band {band!r}; use one of {', '.join(BANDS)}")
+
+    launch = Launch(
+        code=code or new_code(session),
+        survey_id=survey.id,
+        band=band,
+        township_code=township_code,
+        created_by=user_id,
+    )
+    session.add(launch)
+    session.commit()
+    log.info(
+        "Launch %s created for survey %s by user %s", launch.id, survey.id, user_id
+    )
+    return launch
+
+
+def close_launch(session, launch):
+    """Stop accepting answers for launch."""
+    launch.closed_at = utcnow()
+    session.add(launch)
+    session.commit()
+    log.info("Launch %s closed", launch.id)
+
+
+def find_launch(session, code):
+    """Return the launch with join code (any case), or None."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 12:
+        return None
+    return session.exec(select(Launch).where(Launch.code == code)).first()
+
+
+def digest(launch_code, answers):
+    """Return a hash of a submission's answers, independent of key order."""
+    canonical = json.dumps([launch_code, answers], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Response]:
+    """Store a kiosk submission once; return ("stored"|"duplicate", response)."""
+    if not launch.is_open:
+        raise SubmissionError("这个问卷已经结束了。", status=410)
+
+    response_id, answers, tablet = _parse_payload(payload)
+    survey = session.get(Survey, launch.survey_id)
+    cleaned = validate_answers(survey.spec, launch.band, answers)
+    fingerprint = digest(launch.code, cleaned)
+
+    existing = session.get(Response, response_id)
+    if existing is not None:
+        return _resend(session, launch, existing, fingerprint, payload)
+
+    response = Response(
+        id=response_id,
+        launch_id=launch.id,
+        band=launch.band,
+        township_code=launch.township_code,
+        digest=fingerprint,
+        tablet=tablet,
+    )
+    try:
+        session.add(response)
+        session.flush()
+        for key, value in cleaned.items():
+            session.add(_answer(response_id, survey.spec, key, value))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.get(Response, response_id)
+        if existing is None:
+            raise
+        return _resend(session, launch, existing, fingerprint, payload)
+
+    log.info("Response %s stored for launch %s", response_id, launch.id)
+    return "stored", response
+
+
+def _resend(session, launch, existing, fingerprint, payload):
+    if existing.launch_id == launch.id and existing.digest == fingerprint:
+        log.info("Response %s resent; nothing stored", existing.id)
+        return "duplicate", existing
+
+    session.add(
+        RejectedSubmission(
+            response_id=existing.id,
+            launch_id=launch.id,
+            reason="id reused with different answers",
+            payload=payload,
+        )
+    )
+    session.commit()
+    log.warning(
+        "Response %s resent with different answers; kept for review", existing.id
+    )
+    raise SubmissionError("这个编号已经用过了，答案不一样。", status=409)
+
+
+def _parse_payload(payload):
+    if not isinstance(payload, dict):
+        raise SubmissionError("请求内容必须是 JSON 对象。", status=400)
+
+    raw_id = payload.get("id")
+    try:
+        response_id = str(uuid.UUID(str(raw_id)))
+    except ValueError:
+        raise SubmissionError("id 必须是平板生成的 UUID。", status=400) from None
+    if not isinstance(raw_id, str):
+        raise SubmissionError("id 必须是平板生成的 UUID。", status=400)
+
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        raise SubmissionError("answers 必须是一个对象。", status=400)
+
+    tablet = payload.get("tablet")
+    if tablet is not None and (not isinstance(tablet, str) or len(tablet) > 36):
+        raise SubmissionError("tablet 必须是不超过 36 个字符的文本。", status=400)
+    return response_id, answers, tablet
+
+
+def validate_answers(spec, band, answers):
+    """Return the answers checked against what band was asked, or raise."""
+    questions = {q["key"]: q for q in questions_for(spec, band) if not q["practice"]}
+    unknown = sorted(set(answers) - set(questions))
+    if unknown:
+        raise SubmissionError(f"没有这些问题：{', '.join(map(str, unknown[:5]))}")
+
+    cleaned = {}
+    for key, question in questions.items():
+        if key not in answers:
+            continue
+        if not is_shown(question, cleaned):
+            raise SubmissionError(f"问题 {key} 按跳题规则不该出现。")
+        cleaned[key] = _check_value(question, answers[key])
+    return cleaned
+
+
+def is_shown(question, answers):
+    """Return whether question is shown given the answers so far (skip logic)."""
+    rule = question.get("show_if")
+    if not rule:
+        return True
+    given = answers.get(rule["question"])
+    if isinstance(given, list):
+        return any(value in rule["in"] for value in given)
+    return given is not None and given in rule["in"]
+
+
+def _check_value(question, value):
+    if value is None:
+        return None
+
+    kind = question["type"]
+    allowed = {option["value"] for option in question["options"]}
+    if kind in CHOICE_TYPES:
+        if not isinstance(value, str) or value not in allowed:
+            raise SubmissionError(f"问题 {question['key']} 的选项无效。")
+        return value
+
+    if kind == "multi":
+        valid = isinstance(value, list) and all(
+            isinstance(v, str) and v in allowed for v in value
+        )
+        if not valid or len(set(value)) != len(value):
+            raise SubmissionError(f"问题 {question['key']} 的选项无效。")
+        return sorted(value)
+
+    if not isinstance(value, str):
+        raise SubmissionError(f"问题 {question['key']} 需要文字。")
+    value = value.replace("\x00", "").strip()
+    if len(value) > MAX_TEXT:
+        raise SubmissionError(
+            f"问题 {question['key']} 的回答太长了（最多 {MAX_TEXT} 字）。"
+        )
+    return value or None
+
+
+def _answer(response_id, spec, key, value):
+    kind = next(q["type"] for q in spec["questions"] if q["key"] == key)
+    if value is None:
+        return Answer(response_id=response_id, question_key=key, skipped=True)
+    if kind == "text":
+        return Answer(response_id=response_id, question_key=key, text=value)
+    return Answer(response_id=response_id, question_key=key, value=value)
+
+
+def launch_counts(session, launch):
+    """Return how many responses and tablets a launch has; no answer text."""
+    total, tablets = session.exec(
+        select(
+            func.count(Response.id), func.count(func.distinct(Response.tablet))
+        ).where(Response.launch_id == launch.id)
+    ).one()
+    rejected = session.exec(
+        select(func.count(RejectedSubmission.id)).where(
+            RejectedSubmission.launch_id == launch.id
+        )
+    ).one()
+    return {"responses": total, "tablets": tablets, "rejected": rejected}

@@ -1,0 +1,195 @@
+"""Launch pages for facilitators and the kiosk children answer on."""
+
+import io
+import logging
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlmodel import func, select
+from wtforms.fields.choices import SelectChoice
+
+from core.auth import roles_required
+from core.db import get_session
+from participation.models import Township
+from surveys import operations
+from surveys.forms import LaunchForm
+from surveys.models import Launch, Survey
+from surveys.models import Response as ChildResponse
+from surveys.templates import PINYIN_BANDS, READ_ALOUD_BANDS, band_text, kiosk_questions
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("surveys", __name__)
+
+
+@bp.route("/launches")
+@roles_required("facilitator", "staff")
+def launches():
+    """List launches with their answer counts."""
+    session = get_session()
+    rows = session.exec(
+        select(Launch, Survey, Township, func.count(ChildResponse.id))
+        .join(Survey, Survey.id == Launch.survey_id)
+        .join(Township, Township.code == Launch.township_code)
+        .outerjoin(ChildResponse, ChildResponse.launch_id == Launch.id)
+        .group_by(Launch.id, Survey.id, Township.code)
+        .order_by(Launch.created_at.desc())
+    ).all()
+    return render_template("surveys/launches.html", rows=rows)
+
+
+@bp.route("/launches/new", methods=["GET", "POST"])
+@roles_required("facilitator", "staff")
+def new_launch():
+    """Launch a survey for one age band and one township."""
+    session = get_session()
+    form = LaunchForm()
+    form.survey.choices = [
+        SelectChoice(s.key, s.title)
+        for s in session.exec(select(Survey).order_by(Survey.id))
+    ]
+    form.township.choices = [
+        SelectChoice(t.code, t.name)
+        for t in session.exec(select(Township).order_by(Township.code))
+    ]
+    if not form.validate_on_submit():
+        return render_template("surveys/new_launch.html", form=form)
+
+    survey = session.exec(select(Survey).where(Survey.key == form.survey.data)).one()
+    launch = operations.create_launch(
+        session, survey, form.band.data, form.township.data, user_id=current_user.id
+    )
+    flash(f"已开启，加入码 {launch.code}")
+    return redirect(url_for("surveys.launch", code=launch.code))
+
+
+@bp.route("/launches/<code>")
+@roles_required("facilitator", "staff")
+def launch(code):
+    """Show a launch's join code, QR code and live counts."""
+    session = get_session()
+    found = operations.find_launch(session, code) or abort(404)
+    survey = session.get(Survey, found.survey_id)
+    township = session.get(Township, found.township_code)
+    return render_template(
+        "surveys/launch.html",
+        launch=found,
+        survey=survey,
+        township=township,
+        counts=operations.launch_counts(session, found),
+        join_url=url_for("surveys.kiosk", code=found.code, _external=True),
+    )
+
+
+@bp.route("/launches/<code>/counts")
+@roles_required("facilitator", "staff")
+def launch_counts(code):
+    """Return a launch's counts as JSON for the live view (no answer text)."""
+    session = get_session()
+    found = operations.find_launch(session, code) or abort(404)
+    return jsonify(operations.launch_counts(session, found))
+
+
+@bp.route("/launches/<code>/close", methods=["POST"])
+@roles_required("facilitator", "staff")
+def close(code):
+    """Stop a launch accepting answers."""
+    session = get_session()
+    found = operations.find_launch(session, code) or abort(404)
+    operations.close_launch(session, found)
+    flash("已结束，平板不能再提交。")
+    return redirect(url_for("surveys.launch", code=found.code))
+
+
+@bp.route("/launches/<code>/qr.svg")
+@roles_required("facilitator", "staff")
+def qr(code):
+    """Return the join link as a QR code."""
+    found = operations.find_launch(get_session(), code) or abort(404)
+    link = url_for("surveys.kiosk", code=found.code, _external=True)
+    image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.route("/k")
+def join():
+    """Let a child or facilitator type a join code."""
+    code = request.args.get("code", "")
+    if code:
+        found = operations.find_launch(get_session(), code)
+        if found is not None and found.is_open:
+            return redirect(url_for("surveys.kiosk", code=found.code))
+        flash("没有找到这个加入码，请再看一看。")
+    return render_template("surveys/join.html", code=code)
+
+
+@bp.route("/k/<code>")
+def kiosk(code):
+    """Show the survey one question a screen, for the launch's age band."""
+    session = get_session()
+    found = operations.find_launch(session, code)
+    if found is None or not found.is_open:
+        return render_template("surveys/join.html", code=code, closed=True), 404
+
+    survey = session.get(Survey, found.survey_id)
+    spec = survey.spec
+    kiosk_data = {
+        "code": found.code,
+        "band": found.band,
+        "title": spec["title"],
+        "intro": band_text(spec.get("intro"), found.band) or "",
+        "submit_url": url_for("surveys.submit", code=found.code),
+        "feedback_url": None,
+        "pinyin": found.band in PINYIN_BANDS,
+        "read_aloud": found.band in READ_ALOUD_BANDS,
+        "idle_seconds": 120,
+        "questions": kiosk_questions(spec, found.band),
+    }
+    return render_template("surveys/kiosk.html", kiosk=kiosk_data)
+
+
+@bp.route("/k/<code>/responses", methods=["POST"])
+def submit(code):
+    """Store a tablet's response once, whatever the number of resends."""
+    session = get_session()
+    found = operations.find_launch(session, code)
+    if found is None:
+        return jsonify(error="没有这个加入码。"), 404
+
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return jsonify(error="请求内容必须是 UTF-8 的 JSON。"), 400
+    try:
+        status, response = operations.submit_response(session, found, payload)
+    except operations.SubmissionError as exc:
+        return jsonify(error=str(exc)), exc.status
+
+    if status == "stored":
+        _analyse(response.id)
+        return jsonify(status=status, id=response.id), 201
+    return jsonify(status=status, id=response.id), 200
+
+
+def _analyse(response_id):
+    """Screen and code a stored response; a failure here never loses it."""
+    from analysis import operations as analysis_ops
+
+    try:
+        analysis_ops.process_responses(get_session(), [response_id])
+    except Exception:
+        get_session().rollback()
+        log.exception("Analysis of response %s failed; it stays stored", response_id)

@@ -1,0 +1,194 @@
+"""Masking of personal details in children's answers before staff read them."""
+
+import csv
+import random
+import re
+from dataclasses import FrozenInstanceError
+
+import pytest
+
+from analysis.screen import DATA_DIR, PLACEHOLDERS, Masked, mask_personal
+from analysis.text import normalise
+
+MASKED = [
+    # names introduced by context
+    ("我叫王小明，今年9岁。", "我叫[名字]，今年9岁。", ("name",)),
+    ("我的名字是陈一鸣", "我的名字是[名字]", ("name",)),
+    (
+        "我是三年级的李华，我想要更多的书",
+        "我是三年级的[名字]，我想要更多的书",
+        ("name",),
+    ),
+    ("我同学张三经常帮我", "我同学[名字]经常帮我", ("name",)),
+    ("我同桌刘洋洋总是抢我东西", "我同桌[名字]总是抢我东西", ("name",)),
+    ("我的好朋友叫刘洋", "我的好朋友叫[名字]", ("name",)),
+    ("我叫欧阳娜娜今年十岁", "我叫[名字]今年十岁", ("name",)),
+    ("我叫小红。小红喜欢画画", "我叫[名字]。[名字]喜欢画画", ("name",)),
+    ("姓名：王小明", "姓名：[名字]", ("name",)),
+    ("我姓王，在这里上学", "我姓[名字]，在这里上学", ("name",)),
+    ("李华同学总是帮助别人", "[名字]同学总是帮助别人", ("name",)),
+    ("有个同学王一鸣转学了", "有个同学[名字]转学了", ("name",)),
+    ("我叫Tom，今年八岁", "我叫[名字]，今年八岁", ("name",)),
+    # teachers
+    ("我们老师姓陈，她很温柔", "我们老师姓[老师]，她很温柔", ("teacher",)),
+    ("王老师布置的作业太多了", "[老师]布置的作业太多了", ("teacher",)),
+    ("感谢李娜老师", "感谢[老师]", ("teacher",)),
+    ("我们王校长很和蔼", "我们[老师]很和蔼", ("teacher",)),
+    ("今天语文课王老师表扬我", "今天语文课[老师]表扬我", ("teacher",)),
+    # phone numbers, full-width digits included
+    ("我妈妈的电话是13812345678", "我妈妈的电话是[电话]", ("phone",)),
+    ("有事打138 1234 5678找我", "有事打[电话]找我", ("phone",)),
+    ("电话：139-0577-1234", "电话：[电话]", ("phone",)),
+    ("家里座机0577-62345678", "家里座机[电话]", ("phone",)),
+    ("我的电话是１３９１２３４５６７８", "我的电话是[电话]", ("phone",)),
+    ("我家电话是62345678", "我家电话是[电话]", ("phone",)),
+    ("打13888888888能找到我爸", "打[电话]能找到我爸", ("phone",)),
+    # ID numbers, accounts, e-mail
+    ("身份证号330382201201011234", "身份证号[身份证号]", ("id_number",)),
+    ("我的身份证是33038220120101123X", "我的身份证是[身份证号]", ("id_number",)),
+    ("我的QQ号是123456789", "我的qq号是[账号]", ("account",)),
+    ("加我微信abc_12345", "加我微信[账号]", ("account",)),
+    ("我的vx: xiaoming2012", "我的vx: [账号]", ("account",)),
+    ("我的邮箱是xiaoming@163.com", "我的邮箱是[邮箱]", ("email",)),
+    # schools
+    ("我在城南小学读书", "我在[学校]读书", ("school",)),
+    ("我是乐成第一小学的学生", "我是[学校]的学生", ("school",)),
+    ("我在实验二小上学", "我在[学校]上学", ("school",)),
+    ("我们育英实验学校很大", "我们[学校]很大", ("school",)),
+    ("妹妹上的是阳光幼儿园", "妹妹上的是[学校]", ("school",)),
+    # classes
+    ("我在三年级二班", "我在[班级]", ("class",)),
+    ("我是五（3）班的", "我是[班级]的", ("class",)),
+    ("我读初二3班", "我读[班级]", ("class",)),
+    ("高一(5)班的同学都很好", "[班级]的同学都很好", ("class",)),
+    ("我在503班", "我在[班级]", ("class",)),
+    # addresses
+    ("我家住在人民路88号", "我家住在[地址]", ("address",)),
+    ("我家在阳光小区5幢2单元301室", "我家在[地址]", ("address",)),
+    ("我住在下岙村12号", "我住在[地址]", ("address",)),
+    ("我家门牌号是36号", "我家门牌号是[地址]", ("address",)),
+    ("我家住在阳光小区", "我家住在[地址]", ("address",)),
+    # traditional characters
+    ("我叫張小華，在城南小學讀書", "我叫[名字]，在[学校]读书", ("name", "school")),
+    ("我是五年級(2)班的", "我是[班级]的", ("class",)),
+    # several kinds at once
+    (
+        "我是城南小学五年级二班的李华，电话13812345678",
+        "我是[学校][班级]的[名字]，电话[电话]",
+        ("name", "phone", "school", "class"),
+    ),
+]
+
+UNCHANGED = [
+    "学校门口车太多",
+    "我们班的同学都很好",
+    "老师布置的作业太多了",
+    "公园里的滑梯坏了",
+    "我是三年级的学生",
+    "我想上一所好的小学",
+    "小学生也要有自己的时间",
+    "我上幼儿园的时候很开心",
+    "我们小区没有游乐场",
+    "我家住在农村",
+    "人民路上车太多了",
+    "我今年10岁，读四年级",
+    "2023-2024学年我参加了合唱团",
+    "数学老师很严格",
+    "我们的语文老师讲课很有趣",
+    "我同学都很喜欢踢足球",
+    "我叫妈妈给我买书",
+    "新同学很友好",
+    "女老师比男老师多",
+    "我有三个好朋友",
+    "希望学校多开一些兴趣班",
+    "我们玩了一小时",
+    "我的名字很好听",
+    "全班同学一起去春游",
+    "我是班长",
+    "我们学校有一千多个学生",
+    "高年级同学会欺负人",
+    "我热爱学校",
+    "我想当一名老师",
+    "班主任老师很关心我们",
+    "我是留守儿童",
+    "同学之间要互相帮助",
+    "他叫我一起玩",
+    "百家姓里有很多姓",
+    "我是乐清人",
+    "我是真的很喜欢画画",
+    "我同学家里有只小狗",
+    "我被高年级的同学勒索",
+    "我被同学选为班长",
+    "小朋友们在沙坑里搭城堡",
+    "下雨天学校门口积水很深",
+    "建议学校多组织春游",
+    "我们需要编程老师",
+    "我是good boy",
+    "我同学选我当班长",
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "kinds"), MASKED)
+def test_masks_personal_details(text, expected, kinds):
+    masked = mask_personal(text)
+
+    assert masked.text == expected
+    assert masked.kinds == kinds
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_keeps_generic_mentions(text):
+    masked = mask_personal(text)
+
+    assert masked.text == normalise(text)
+    assert masked.kinds == ()
+
+
+def _number(rng: random.Random) -> str:
+    """Return a random run of 7 to 18 digits, sometimes split by spaces or dashes."""
+    digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(7, 18)))
+    if rng.random() < 0.3:
+        digits = digits.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    sep = rng.choice(["", "", " ", "-"])
+    return sep.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+NUMBERS = [_number(random.Random(seed)) for seed in range(40)]
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_masked_text_has_no_long_digit_run(number):
+    masked = mask_personal(f"有事可以找我，{number}，谢谢")
+
+    assert not re.search(r"\d{7,}", masked.text)
+    assert "phone" in masked.kinds or "id_number" in masked.kinds
+
+
+def test_kinds_follow_the_placeholder_order():
+    masked = mask_personal("电话13812345678，我叫李小龙，住在人民路8号")
+
+    assert masked.kinds == ("name", "phone", "address")
+    assert list(masked.kinds) == [k for k in PLACEHOLDERS if k in masked.kinds]
+
+
+def test_masked_is_frozen():
+    masked = mask_personal("我叫王小明")
+
+    assert isinstance(masked, Masked)
+    with pytest.raises(FrozenInstanceError):
+        masked.text = "changed"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "你好"])
+def test_short_input(text):
+    assert mask_personal(text).kinds == ()
+
+
+def test_word_lists_are_readable_data():
+    with (DATA_DIR / "pii_words.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+
+    assert set(rows[0]) == {"list", "word", "notes"}
+    lists = {row["list"] for row in rows}
+    assert {"school_suffix", "left_boundary", "right_boundary", "not_name"} <= lists
+    assert all(row["word"].strip() == row["word"] and row["word"] for row in rows)

@@ -1,0 +1,232 @@
+"""Flagging of answers that may disclose harm, and ordinary complaints left alone."""
+
+import csv
+import re
+
+import pytest
+
+from analysis.screen import (
+    CATEGORIES,
+    DATA_DIR,
+    Flag,
+    Screened,
+    _lexicon,
+    mask_personal,
+    screen,
+    screen_harm,
+)
+from analysis.text import normalise
+
+DISCLOSURES = [
+    # abuse: hurt or touched by a grown-up
+    ("爸爸喝了酒就打我", "abuse"),
+    ("我妈经常拿衣架打我", "abuse"),
+    ("昨天被爸爸打得好疼", "abuse"),
+    ("我被打得很惨，不敢回家", "abuse"),
+    ("爸爸打我", "abuse"),
+    ("妈妈打我屁股好痛", "abuse"),
+    ("我爸一喝酒就拿皮带抽我", "abuse"),
+    ("我爸打我打的好疼", "abuse"),
+    ("繼父經常打我", "abuse"),
+    ("他摸我，我很害怕", "abuse"),
+    ("叔叔摸我下面还不让我告诉妈妈", "abuse"),
+    ("有个叔叔让我摸他，还说这是我们的秘密", "abuse"),
+    ("我考不好爸爸就把我关在门外", "abuse"),
+    ("妈妈用烟头烫我", "abuse"),
+    ("王老师打我耳光", "abuse"),
+    ("爸爸骂我是废物", "abuse"),
+    ("爸 爸 打 我", "abuse"),
+    ("爸爸妈妈一吵架就打架，我很怕", "abuse"),
+    # self-harm
+    ("我不想活了", "self_harm"),
+    ("我不想活乐", "self_harm"),
+    ("活着真没意思", "self_harm"),
+    ("我觉得活着没有意义", "self_harm"),
+    ("我好想死", "self_harm"),
+    ("我每天都想去死", "self_harm"),
+    ("我想去si", "self_harm"),
+    ("有时候我想用小刀划自己的手", "self_harm"),
+    ("我在手臂上划了好几道", "self_harm"),
+    ("我偷偷割过手腕", "self_harm"),
+    ("我想从楼上跳下去", "self_harm"),
+    ("要是没有我大家会更开心", "self_harm"),
+    ("我写好了遗书", "self_harm"),
+    ("wo bu xiang huo le", "self_harm"),
+    # bullying
+    ("班上的男生经常欺负我", "bullying"),
+    ("我被期负了", "bullying"),
+    ("我被高年级的同学勒索", "bullying"),
+    ("他们都不跟我玩，孤立我", "bullying"),
+    ("同桌骂我是猪", "bullying"),
+    ("他们打我还抢我的钱", "bullying"),
+    ("有几个人天天在网上骂我", "bullying"),
+    ("隔壁班的男孩推倒我", "bullying"),
+    ("他们把我堵在厕所里打", "bullying"),
+    ("他们叫我去死", "bullying"),
+    ("初中的时候我一直被霸凌", "bullying"),
+    ("我同学张三打我", "bullying"),
+    ("他们都叫我胖子", "bullying"),
+    # neglect, hunger included
+    ("我一个人在家好几天了", "neglect"),
+    ("没人管我", "neglect"),
+    ("家里经常没饭吃", "neglect"),
+    ("我已经三天没吃饭了", "neglect"),
+    ("我经常饿肚子", "neglect"),
+    ("爸爸妈妈都不在身边很久了", "neglect"),
+    ("好几年没见过妈妈了", "neglect"),
+    ("晚上总是我一个人在家很害怕", "neglect"),
+    ("生病了也没人带我去看病", "neglect"),
+    ("後媽不給我飯吃", "neglect"),
+    ("爸妈去旅游留我一个人在家三天", "neglect"),
+]
+
+ORDINARY = [
+    "作业太多了，我想多玩一会儿",
+    "我想要滑滑梯",
+    "妈妈不让我玩手机",
+    "我想打篮球",
+    "哥哥整天打游戏",
+    "周末我帮妈妈打扫卫生",
+    "今天被老师表扬了",
+    "下雨天打车很难",
+    "我的平板死机了",
+    "这个笑话笑死了",
+    "跑完步累死了",
+    "夏天教室里热死了",
+    "冬天冷死了",
+    "我饿了想吃零食",
+    "中午没吃饱有点饿",
+    "爸爸从来不打我",
+    "没有人欺负我，大家都很好",
+    "老师说不要欺负同学",
+    "如果有人欺负你，要告诉老师",
+    "我们学校反对校园霸凌",
+    "书上说要保护自己不被欺负",
+    "游戏里我被打败了",
+    "我差点被球打中",
+    "我被妈妈带去打针",
+    "我被蚊子咬了好多包",
+    "爸爸给我打电话",
+    "妈妈摸摸我的头说我真棒",
+    "我不想活动课被取消",
+    "跳楼机太刺激了",
+    "我家小狗被车撞了",
+    "我一个人在家的时候会看书",
+    "爸爸妈妈在外地打工，过年才回来",
+    "希望山区的小朋友不再饿肚子",
+    "我和同学在操场上打闹",
+    "老师抽我回答问题",
+    "我想死你了，奶奶",
+    "我想死去的爷爷",
+    "这道题太难了，气死我了",
+    "弟弟抢我的玩具",
+    "妈妈骂我不好好写作业",
+    "我不小心割到了手",
+    "我从滑梯上跳下去",
+    "打死我也不吃青椒",
+    "我被同学选为班长",
+    "我和朋友打赌",
+    "活着真好",
+    "妈妈叫我小胖子",
+    "路灯坏了好久都没人管",
+    "晚上一个人在家做作业",
+    "护士抽我的血好疼",
+    "我被爸爸骂了",
+]
+NAMED = {"王老师打我耳光", "我同学张三打我"}
+
+
+@pytest.mark.parametrize(("text", "category"), DISCLOSURES)
+def test_flags_disclosures(text, category):
+    flags = screen_harm(text)
+
+    assert category in {flag.category for flag in flags}
+    assert all(flag.evidence for flag in flags)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_leaves_ordinary_complaints(text):
+    assert screen_harm(text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "about"),
+    [
+        ("我同桌被欺负了", "bullying", "others"),
+        ("电视上说有人被欺负", "bullying", "others"),
+        ("我朋友说她爸爸打她", "abuse", "others"),
+        ("新闻里有人自杀", "self_harm", "others"),
+        ("有人给我起外号叫我胖猪", "bullying", "self"),
+        ("班里有人天天问我要钱", "bullying", "self"),
+        ("我们村有几个小孩没人管", "neglect", "others"),
+        ("表弟的爸妈离婚了，没人照顾他", "neglect", "others"),
+    ],
+)
+def test_reports_about_others_are_flagged_lower(text, category, about):
+    flags = screen_harm(text)
+
+    assert [(f.category, f.about) for f in flags] == [(category, about)]
+
+
+@pytest.mark.parametrize(
+    "text", [t for t, _ in DISCLOSURES if t not in NAMED] + ORDINARY
+)
+def test_masking_keeps_the_words_of_an_answer(text):
+    assert mask_personal(text).text == normalise(text)
+
+
+def test_evidence_carries_no_personal_details():
+    flags = screen_harm("我叫王小明，住在人民路88号。我同桌李华天天打我")
+
+    assert [f.category for f in flags] == ["bullying"]
+    assert flags[0].evidence == "我同桌[名字]天天打我"
+    assert "王小明" not in flags[0].evidence
+
+
+def test_one_flag_per_sentence_and_category():
+    flags = screen_harm("爸爸打我，还踢我。我不想活了。")
+
+    assert [(f.category, f.evidence) for f in flags] == [
+        ("abuse", "爸爸打我，还踢我"),
+        ("self_harm", "我不想活了"),
+    ]
+
+
+def test_denial_in_one_clause_does_not_hide_the_next():
+    flags = screen_harm("妈妈从来不打我，但是爸爸经常打我")
+
+    assert [f.category for f in flags] == ["abuse"]
+
+
+def test_screen_masks_and_flags_in_one_pass():
+    result = screen("我是城南小学的李华，同学们总是欺负我")
+
+    assert isinstance(result, Screened)
+    assert result.masked == "我是[学校]的[名字]，同学们总是欺负我"
+    assert result.pii_kinds == ("name", "school")
+    assert result.flags == (Flag("bullying", result.masked),)
+
+
+def test_lexicon_is_readable_data():
+    with (DATA_DIR / "safeguarding.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+
+    assert list(rows[0]) == ["category", "pattern", "notes"]
+    used = {row["category"] for row in rows if not row["category"].startswith("{")}
+    assert used == {*CATEGORIES, "hurt", "ignore"}
+
+
+def test_every_lexicon_row_compiles_once():
+    lexicon = _lexicon()
+
+    assert lexicon is _lexicon()
+    assert all(isinstance(p, re.Pattern) for _, p in lexicon.rows)
+    assert {c for c, _ in lexicon.rows} == {*CATEGORIES, "hurt"}
+
+
+def test_screens_a_class_worth_of_answers():
+    answers = [text for text, _ in DISCLOSURES] + ORDINARY
+    results = [screen(text) for text in answers * 5]
+
+    flagged = sum(bool(r.flags) for r in results)
+    assert flagged == len(DISCLOSURES) * 5
