@@ -84,5 +84,5 @@ def upgrade(url):
     """Bring the database at url to the newest schema."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
     log.info("Database upgraded to the newest schema")

@@ -36,6 +36,7 @@ def run():
     from surveys import operations as survey_ops
 
     db.upgrade(current_app.config["DATABASE_URL"])
+    logging.getLogger("surveys.operations").setLevel(logging.WARNING)
     with db.session_scope() as session:
         plan_ops.load_townships(session)
         plan_ops.import_plan(session, read_plan(PLAN_PATH))
@@ -141,12 +142,14 @@ def _answers(session):
         launch = _launch(session, *key, code=_code(key, "demo"))
         spec = session.get(Survey, launch.survey_id).spec
         multi = {q["key"] for q in spec["questions"] if q["type"] == "multi"}
-        for respondent, answers in respondents.items():
+        for respondent, child in respondents.items():
             payload = {
                 "id": str(uuid.uuid5(DEMO_NAMESPACE, respondent)),
                 "answers": {
-                    k: v.split("|") if k in multi else v for k, v in answers.items()
+                    k: v.split("|") if k in multi else v
+                    for k, v in child["answers"].items()
                 },
+                "gender": child["gender"],
             }
             status, _ = survey_ops.submit_response(session, launch, payload)
             stored += status == "stored"
@@ -154,11 +157,13 @@ def _answers(session):
 
 
 def _read_answers():
-    grouped = defaultdict(lambda: defaultdict(dict))
+    grouped = defaultdict(lambda: defaultdict(lambda: {"gender": None, "answers": {}}))
     with open(ANSWERS_PATH, encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             key = (row["survey"], row["band"], row["township"])
-            grouped[key][row["respondent"]][row["question"]] = row["answer"]
+            child = grouped[key][row["respondent"]]
+            child["answers"][row["question"]] = row["answer"]
+            child["gender"] = row["gender"] or None
     return grouped
 
 

@@ -105,7 +105,7 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
     if not launch.is_open:
         raise SubmissionError("这个问卷已经结束了。", status=410)
 
-    response_id, answers, tablet = _parse_payload(payload)
+    response_id, answers, tablet, gender = _parse_payload(payload)
     survey = session.get(Survey, launch.survey_id)
     cleaned = validate_answers(survey.spec, launch.band, answers)
     fingerprint = digest(launch.code, cleaned)
@@ -121,6 +121,7 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
         township_code=launch.township_code,
         digest=fingerprint,
         tablet=tablet,
+        gender=gender,
     )
     try:
         session.add(response)
@@ -178,7 +179,11 @@ def _parse_payload(payload):
     tablet = payload.get("tablet")
     if tablet is not None and (not isinstance(tablet, str) or len(tablet) > 36):
         raise SubmissionError("tablet 必须是不超过 36 个字符的文本。", status=400)
-    return response_id, answers, tablet
+
+    gender = payload.get("gender")
+    if gender not in (None, "f", "m"):
+        raise SubmissionError("gender 只能是 f、m 或不填。", status=400)
+    return response_id, answers, tablet, gender
 
 
 def validate_answers(spec, band, answers):
