@@ -8,7 +8,7 @@ from sqlmodel import Session, delete, select
 from analysis import classify as classifier
 from analysis.codebook import load_codebook
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
-from analysis.screen import mask_personal, screen_harm
+from analysis.screen import screen
 from surveys.models import Answer
 
 log = logging.getLogger(__name__)
@@ -35,15 +35,15 @@ def process_answers(session: Session, answers) -> int:
     codebook = current_codebook()
     coded = 0
     for answer in answers:
-        masked = mask_personal(answer.text)
-        answer.masked = masked.text
+        screened = screen(answer.text)
+        answer.masked = screened.masked
         session.add(answer)
-        flags = screen_harm(answer.text)
         _replace_codes(session, answer.id)
-        if flags:
-            _flag(session, answer, flags)
+        if screened.flags:
+            _flag(session, answer, screened.flags)
             continue
-        _code(session, answer, classifier.classify(masked.text, codebook), codebook)
+        hits = classifier.classify(screened.masked, codebook)
+        _code(session, answer, hits, codebook)
         coded += 1
     session.commit()
     return coded

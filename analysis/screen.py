@@ -202,6 +202,7 @@ _PHONE = (
     r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
     r"|(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[\s-]?[2-9]\d{6,7}(?!\d)"
     r"|(?<!\d)(?!(?:19|20)\d\d[\s-](?:19|20)\d\d(?![\s-]?\d))\d(?:[\s-]?\d){6,}"
+    r"|[零〇幺一二三四五六七八九](?:[\s-]?[零〇幺一二三四五六七八九]){6,}"
 )
 _NUM_CN = "零〇一二两三四五六七八九十百"
 _NUMC = r"(?:[一二三四五六七八九十]{1,2}|\d{1,2})"
@@ -210,7 +211,7 @@ _CLASS = (
     rf"|(?:初|高)中?\s*(?:[一二三]|[1-3])\s*(?:年级)?\s*(?:\(\s*{_NUMC}\s*\)|{_NUMC})\s*班"
     rf"|(?:[一二三四五六七八九]|[1-9])\s*\(\s*{_NUMC}\s*\)\s*班"
     r"|(?<!\d)\d{3,4}\s*班"
-    r"|(?<![上加下值早晚夜领跟每这那])(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*班"
+    r"|(?<![上加下值早晚夜领跟每这那后末头])(?:[一二三四五六七八九十]{1,2}|\d{1,2})\s*班"
     r"(?![车机次长人底子干委级])"
 )
 _UNIT = r"(?:号楼|号院|号|幢|栋|单元|室|楼|层|弄|巷)"
@@ -228,6 +229,7 @@ _NUMBERED_SCHOOL = re.compile(
     rf"[一二三四五六七八九十]{{1,2}}[小中]"
     rf"(?=$|[^{_HAN}]|[的读上念在是和有里门前对旁附校])"
 )
+_PARTICLES = "着了过的地得们"
 _SCHOOL_VERBS = ("考上", "考进", "来自", "在", "读", "上", "念", "去", "到", "是", "离")
 
 
@@ -459,6 +461,8 @@ def _name_after(text: str, start: int, strong: bool) -> int:
     name = run[: cut or len(run)]
     if len(name) < 2 or _is_generic(name) or name.endswith("人"):
         return 0
+    if name[1] in _PARTICLES:
+        return 0
     return start + len(name)
 
 
@@ -561,17 +565,17 @@ def _lexicon() -> _Lexicon:
     """Load and compile data/safeguarding.csv once per process."""
     groups, rows, ignore = {}, [], []
     with (DATA_DIR / "safeguarding.csv").open(encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh):
-            category, pattern = row["category"].strip(), row["pattern"].strip()
-            regex = _expand(pattern, groups)
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            category = row["category"].strip()
+            regex = _compile_row(line, row["pattern"].strip(), groups)
             if category.startswith("{"):
-                groups[category.strip("{}")] = regex
+                groups[category.strip("{}")] = regex.pattern
             elif category == "ignore":
-                ignore.append(regex)
+                ignore.append(regex.pattern)
             elif category in (*CATEGORIES, "hurt"):
-                rows.append((category, re.compile(regex)))
+                rows.append((category, regex))
             else:
-                raise ValueError(f"unknown safeguarding category: {category}")
+                raise ValueError(f"safeguarding.csv line {line}: unknown {category}")
     log.info("Loaded %s safeguarding patterns", len(rows))
     return _Lexicon(
         ignore=re.compile("|".join(f"(?:{p})" for p in ignore)),
@@ -580,6 +584,14 @@ def _lexicon() -> _Lexicon:
         others=re.compile(groups["others"]),
         self=re.compile(groups["self"]),
     )
+
+
+def _compile_row(line: int, pattern: str, groups: dict[str, str]) -> re.Pattern:
+    """Compile one lexicon row, naming the line when it is wrong."""
+    try:
+        return re.compile(_expand(pattern, groups))
+    except (KeyError, re.error) as exc:
+        raise ValueError(f"safeguarding.csv line {line}: {exc}") from exc
 
 
 def _expand(pattern: str, groups: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ from analysis.screen import (
     DATA_DIR,
     Flag,
     Screened,
+    _compile_row,
     _lexicon,
     mask_personal,
     screen,
@@ -222,6 +223,14 @@ def test_every_lexicon_row_compiles_once():
     assert lexicon is _lexicon()
     assert all(isinstance(p, re.Pattern) for _, p in lexicon.rows)
     assert {c for c, _ in lexicon.rows} == {*CATEGORIES, "hurt"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"), [("{nobody}打我", "nobody"), ("(打我", "missing )")]
+)
+def test_a_wrong_row_names_its_line(pattern, message):
+    with pytest.raises(ValueError, match=rf"line 7: .*{re.escape(message)}"):
+        _compile_row(7, pattern, {"adult": "爸爸"})
 
 
 def test_screens_a_class_worth_of_answers():
