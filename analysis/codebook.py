@@ -5,13 +5,12 @@ the columns `theme,label,tasks,keywords,notes`. `tasks` holds plan task
 numbers and `keywords` holds patterns, each list separated by `;`. A pattern
 is one of:
 
-- `斑马线`: the text appears anywhere in the normalised answer;
-- `=车`: the text appears as a whole word as jieba cuts it;
-- `车+快`: every part appears (each part may itself start with `=`);
+- `斑马线`: the text appears in the normalised answer, standing on its own:
+  not inside a longer keyword (垃圾 inside 垃圾桶) nor run into by another
+  one (生态 in 医生态度);
+- `车+快`: every part appears somewhere in the answer;
 - `爸爸/妈妈+陪`: `/` separates alternatives within a part;
-- `-爸爸+手机`: a veto, the theme is not given when this pattern matches;
-- `?老师`: a weak pattern, used only when no ordinary pattern of any theme
-  matched the answer; then the one theme with the most weak words is given.
+- `-爸爸+手机`: a veto, the theme is not given when this pattern matches.
 
 docs/codebook.md explains the rules for the people who edit the file.
 """
@@ -20,9 +19,12 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import ahocorasick
 
 from analysis.text import normalise
 from core import DATA_DIR
@@ -33,23 +35,14 @@ CODEBOOK_PATH = DATA_DIR / "codebook.csv"
 COLUMNS = ("theme", "label", "tasks", "keywords", "notes")
 TASK_RANGE = range(1, 33)
 
+#: one part of a pattern: any of its texts will do
+Slot = tuple[str, ...]
+#: a pattern: every part must be found
+Rule = tuple[Slot, ...]
+
 
 class CodebookError(ValueError):
     """Raised when the codebook file cannot be read as a codebook."""
-
-
-@dataclass(frozen=True)
-class Term:
-    """One part of a pattern: a piece of text, maybe required as a whole word."""
-
-    text: str
-    whole: bool = False
-
-
-#: one part of a pattern: any of its terms will do
-Slot = tuple[Term, ...]
-#: a pattern: every slot must be filled
-Rule = tuple[Slot, ...]
 
 
 @dataclass(frozen=True)
@@ -61,25 +54,36 @@ class Theme:
     tasks: tuple[int, ...]
     rules: tuple[Rule, ...]
     vetoes: tuple[Rule, ...] = ()
-    weak: tuple[Rule, ...] = ()
     notes: str = ""
 
 
 @dataclass(frozen=True)
+class Index:
+    """Lookups built once from the themes so that matching is cheap."""
+
+    #: finds every keyword that a pattern can start from, in one pass
+    automaton: ahocorasick.Automaton
+    #: keyword of a one-part pattern -> indexes of the themes it gives
+    single: dict[str, tuple[int, ...]]
+    #: one-part keyword -> longer keywords that hold it (垃圾 -> 垃圾桶)
+    holders: dict[str, frozenset[str]]
+    #: one-part keyword -> texts where a one-part keyword read before it
+    #: overlaps it (生态 -> 医生态)
+    overlaps: dict[str, tuple[str, ...]]
+    #: anchor keyword of a longer pattern -> (theme index, its other parts)
+    combined: dict[str, tuple[tuple[int, Rule], ...]]
+    #: by theme index: a search for its one-part vetoes, and its longer ones
+    vetoes: tuple[tuple[re.Pattern | None, tuple[Rule, ...]], ...]
+
+
+@dataclass(frozen=True)
 class Codebook:
-    """All themes, a content hash as version, and lookups built for matching."""
+    """All themes, a content hash as version, and the index used to match."""
 
     themes: tuple[Theme, ...]
     version: str
     path: str = ""
-    #: text of every term -> indexes of the themes that use it
-    term_themes: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
-    #: first character of a term -> the term lengths starting with it, longest first
-    first_chars: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
-    #: term texts that must be whole words
-    whole_words: frozenset[str] = field(default_factory=frozenset, repr=False)
-    #: term texts used only by weak patterns
-    weak_only: frozenset[str] = field(default_factory=frozenset, repr=False)
+    index: Index | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.themes)
@@ -93,7 +97,7 @@ class Codebook:
 
 
 def load_codebook(path=None) -> Codebook:
-    """Read a codebook CSV (default data/codebook.csv) and build its lookups."""
+    """Read a codebook CSV (default data/codebook.csv) and build its index."""
     path = Path(path) if path else CODEBOOK_PATH
     raw = path.read_bytes()
     try:
@@ -128,14 +132,13 @@ def parse_codebook(text: str) -> tuple[Theme, ...]:
 
 def _theme(row: dict, line: int) -> Theme:
     """Build one theme from a CSV row."""
-    kinds: dict[str, list[Rule]] = {"": [], "-": [], "?": []}
+    rules, vetoes = [], []
     for pattern in _split(row["keywords"]):
-        kind = pattern[0] if pattern[0] in "-?" else ""
-        rule = _rule(pattern[len(kind) :])
+        target = vetoes if pattern.startswith("-") else rules
+        rule = _rule(pattern.lstrip("-"))
         if rule:
-            kinds[kind].append(rule)
-    rules, vetoes, weak = kinds[""], kinds["-"], kinds["?"]
-    if not rules and not weak:
+            target.append(rule)
+    if not rules:
         raise CodebookError(f"line {line}: theme {row['theme']} has no keywords")
 
     return Theme(
@@ -144,32 +147,25 @@ def _theme(row: dict, line: int) -> Theme:
         tasks=_tasks(row["tasks"], line),
         rules=tuple(rules),
         vetoes=tuple(vetoes),
-        weak=tuple(weak),
         notes=(row.get("notes") or "").strip(),
     )
 
 
 def _split(cell: str | None) -> list[str]:
-    """Split a `;`-separated cell; full-width ；＋＝－ count as their ASCII forms."""
+    """Split a `;`-separated cell; full-width ；＋－／ count as their ASCII forms."""
     cell = unicodedata.normalize("NFKC", cell or "")
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
 def _rule(pattern: str) -> Rule:
-    """Parse `a/b+=c` into slots of terms, normalised like the answers are."""
+    """Parse `a/b+c` into parts of texts, normalised like the answers are."""
     slots = []
     for part in pattern.split("+"):
-        slot = tuple(_term(alt) for alt in part.split("/") if _term(alt))
+        texts = (normalise(alt.strip()) for alt in part.split("/"))
+        slot = tuple(dict.fromkeys(t for t in texts if t))
         if slot:
             slots.append(slot)
     return tuple(slots)
-
-
-def _term(text: str) -> Term | None:
-    """Parse one alternative such as `=车` into a term."""
-    text = text.strip()
-    words = normalise(text.lstrip("="))
-    return Term(words, text.startswith("=")) if words else None
 
 
 def _tasks(cell: str | None, line: int) -> tuple[int, ...]:
@@ -183,35 +179,97 @@ def _tasks(cell: str | None, line: int) -> tuple[int, ...]:
 
 
 def build_codebook(themes, version: str, path: str = "") -> Codebook:
-    """Return a codebook with the lookups that matching needs."""
-    term_themes: dict[str, set[int]] = {}
-    whole, strong = set(), set()
-    for index, theme in enumerate(themes):
-        for rule, is_weak in _all_rules(theme):
-            for term in (term for slot in rule for term in slot):
-                term_themes.setdefault(term.text, set()).add(index)
-                if term.whole:
-                    whole.add(term.text)
-                if not is_weak:
-                    strong.add(term.text)
+    """Return a codebook with the index that matching needs."""
+    themes = tuple(themes)
+    return Codebook(themes, version, path, build_index(themes))
 
-    lengths: dict[str, set[int]] = {}
-    for text in term_themes:
-        lengths.setdefault(text[0], set()).add(len(text))
-    return Codebook(
-        themes=tuple(themes),
-        version=version,
-        path=path,
-        term_themes={t: tuple(sorted(ix)) for t, ix in term_themes.items()},
-        first_chars={c: tuple(sorted(n, reverse=True)) for c, n in lengths.items()},
-        whole_words=frozenset(whole),
-        weak_only=frozenset(term_themes) - strong,
+
+def build_index(themes: tuple[Theme, ...]) -> Index:
+    """Build the automaton and lookups for `themes`."""
+    single: dict[str, list[int]] = {}
+    combined: dict[str, list[tuple[int, Rule]]] = {}
+    for index, theme in enumerate(themes):
+        for rule in theme.rules:
+            if len(rule) == 1:
+                for text in rule[0]:
+                    single.setdefault(text, []).append(index)
+                continue
+            anchor, rest = _anchor(rule)
+            for text in anchor:
+                combined.setdefault(text, []).append((index, rest))
+
+    every = {text for rule in _all_rules(themes) for slot in rule for text in slot}
+    holders = _holders(single, every)
+    return Index(
+        automaton=_automaton(set(single) | set(combined) | _flatten(holders)),
+        single={t: tuple(dict.fromkeys(ix)) for t, ix in single.items()},
+        holders=holders,
+        overlaps=_overlaps(single),
+        combined={t: tuple(pairs) for t, pairs in combined.items()},
+        vetoes=tuple(_vetoes(theme) for theme in themes),
     )
 
 
-def _all_rules(theme: Theme):
-    """Yield every pattern of a theme with whether it is weak."""
-    for rule in (*theme.rules, *theme.vetoes):
-        yield rule, False
-    for rule in theme.weak:
-        yield rule, True
+def _vetoes(theme: Theme) -> tuple[re.Pattern | None, tuple[Rule, ...]]:
+    """Return a search for a theme's one-part vetoes, and its longer vetoes."""
+    texts = sorted({t for rule in theme.vetoes if len(rule) == 1 for t in rule[0]})
+    search = re.compile("|".join(map(re.escape, texts))) if texts else None
+    return search, tuple(rule for rule in theme.vetoes if len(rule) > 1)
+
+
+def _holders(single, every) -> dict[str, frozenset[str]]:
+    """Map each one-part keyword to the longer keywords that hold it."""
+    holders: dict[str, set[str]] = {}
+    for text in every:
+        for size in range(1, len(text)):
+            for start in range(len(text) - size + 1):
+                part = text[start : start + size]
+                if part in single:
+                    holders.setdefault(part, set()).add(text)
+    return {part: frozenset(texts) for part, texts in holders.items()}
+
+
+def _flatten(mapping) -> set[str]:
+    """Return the union of the values of `mapping`."""
+    return {text for texts in mapping.values() for text in texts}
+
+
+def _overlaps(single) -> dict[str, tuple[str, ...]]:
+    """Map each one-part keyword to the texts where another one runs into it."""
+    ends: dict[str, list[str]] = {}
+    for text in single:
+        for size in range(1, len(text)):
+            ends.setdefault(text[-size:], []).append(text)
+    overlaps: dict[str, list[str]] = {}
+    for text in single:
+        for size in range(1, len(text)):
+            for before in ends.get(text[:size], ()):
+                overlaps.setdefault(text, []).append(before + text[size:])
+    return {text: tuple(merged) for text, merged in overlaps.items()}
+
+
+def _all_rules(themes):
+    """Yield every pattern and veto of `themes`."""
+    for theme in themes:
+        yield from theme.rules
+        yield from theme.vetoes
+
+
+def _anchor(rule: Rule) -> tuple[Slot, Rule]:
+    """Split off the part least likely to be found, to look the pattern up by."""
+    position = max(range(len(rule)), key=lambda i: _rarity(rule[i]))
+    return rule[position], rule[:position] + rule[position + 1 :]
+
+
+def _rarity(slot: Slot) -> tuple[int, int]:
+    """Rank a part: longer shortest text first, then fewer alternatives."""
+    return min(len(text) for text in slot), -len(slot)
+
+
+def _automaton(texts) -> ahocorasick.Automaton:
+    """Build an automaton that reports each of `texts` it finds."""
+    automaton = ahocorasick.Automaton()
+    for text in texts:
+        automaton.add_word(text, text)
+    automaton.make_automaton()
+    return automaton

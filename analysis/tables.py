@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 REQUIRED = ("id", "text")
 OUTPUT_COLUMNS = ("id", "themes", "tasks")
-DELIMITERS = (",", "\t", ";")
+DELIMITERS = (",", "\t", ";", "|")
 
 
 class InputError(ValueError):
@@ -32,14 +32,21 @@ def read_answers(path) -> list[dict]:
 
     delimiter = _delimiter(text, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lstrip("\ufeff") for name in next(reader)]
-    columns = _columns(header)
-
-    rows = [
-        _row(columns, values) for values in reader if any(v.strip() for v in values)
-    ]
+    try:
+        rows = _rows(reader)
+    except csv.Error as exc:
+        raise InputError(f"line {reader.line_num} cannot be read: {exc}") from None
     log.info("Answer table read: %s rows", len(rows))
     return rows
+
+
+def _rows(reader) -> list[dict]:
+    """Return the rows after the header as dicts keyed by column name."""
+    header = [name.strip().lstrip("\ufeff") for name in next(reader)]
+    columns = _columns(header)
+    return [
+        _row(columns, values) for values in reader if any(v.strip() for v in values)
+    ]
 
 
 def _decode(raw: bytes) -> str:

@@ -84,43 +84,22 @@ _FULL_PUNCT = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
 _STOP = re.compile(rf"(?<=[{_CJK}])\.(?!\d)")
 _LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ"
 _LATIN_RUN = re.compile(rf"[{_LETTERS}]+(?: [{_LETTERS}]+)+")
-_REPEAT_CHAR = re.compile(r"(.)\1{2,}")
-_REPEAT_UNIT = re.compile(r"(..{1,2}?)\1{2,}")
-_SPACE = re.compile(r"\s+")
+#: a character, or a unit of two or three, typed three times or more in a row
+_REPEAT = re.compile(r"(\D{1,3}?)\1{2,}")
+#: text that needs nothing but conversion and shortened repeats
+_PLAIN = re.compile(rf"[{_CJK}，。！？、；：“”‘’（）《》0-9 ]+")
+_UNPLAIN = re.compile(r"^ | $|  |。。")
 
 _INITIALS = "b p m f d t n l g k h j q x zh ch sh r z c s y w"
 _FINALS = (
     "a o e i u v ai ei ao ou an en ang eng ong er ia ie iao iu ian in iang ing "
     "iong ua uo uai ui uan un uang ue ve"
 )
-#: spellings a child may use for a syllable; generous on purpose
+#: pinyin syllables, spelt the way a child types them (y and w as initials,
+#: v for ü); generous on purpose, since it only decides which runs to join
 PINYIN_SYLLABLES = frozenset(
     i + f for i in ("", *_INITIALS.split(" ")) for f in _FINALS.split(" ")
-) | {
-    "yi",
-    "wu",
-    "yu",
-    "yue",
-    "yuan",
-    "yun",
-    "you",
-    "ye",
-    "ya",
-    "yao",
-    "yan",
-    "yang",
-    "yin",
-    "ying",
-    "yong",
-    "wa",
-    "wo",
-    "wai",
-    "wei",
-    "wan",
-    "wen",
-    "wang",
-    "weng",
-}
+)
 
 _CIRCLED = re.compile("[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽❶❷❸❹❺❻❼❽❾❿➀➁➂➃➄➅➆➇➈➉]")
 _ARABIC = re.compile(r"(?<![0-9０-９])[(（]?([0-9０-９]{1,2})[)）.．、](?![0-9０-９])")
@@ -136,10 +115,13 @@ def _trad_chars() -> frozenset[str]:
     chars = set()
     try:
         for line in (folder / "TSCharacters.txt").read_text("utf-8").splitlines():
-            chars.add(line.split("\t", 1)[0])
+            key, value = line.split("\t", 1)
+            if value.split(" ", 1)[0] != key:
+                chars.add(key)
         for line in (folder / "TSPhrases.txt").read_text("utf-8").splitlines():
             key, value = line.split("\t", 1)
-            chars.update(k for k, v in zip(key, value, strict=False) if k != v)
+            if chars.isdisjoint(key):
+                chars.update(k for k, v in zip(key, value, strict=False) if k != v)
     except OSError:
         log.warning("Converter dictionary not found; every text will be converted")
         return frozenset()
@@ -148,7 +130,7 @@ def _trad_chars() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _converter():
-    """Build the traditional-to-simplified converter once per process."""
+    """Build the converter, and the set of characters it changes, once."""
     return opencc.OpenCC("t2s"), _trad_chars()
 
 
@@ -181,6 +163,13 @@ def normalise(text: str) -> str:
     """Return `text` in one plain simplified form for tokenizing and matching."""
     if not text:
         return ""
+    if _PLAIN.fullmatch(text) and not _UNPLAIN.search(text):
+        return _REPEAT.sub(r"\1\1", to_simplified(text))
+    return _normalise_mixed(text)
+
+
+def _normalise_mixed(text: str) -> str:
+    """Normalise text with anything beyond characters and Chinese punctuation."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = to_simplified(text)
     if not text.isascii():
@@ -190,11 +179,10 @@ def normalise(text: str) -> str:
     text = _ELLIPSIS.sub("…", text)
     text = _HALF_PUNCT.sub(_punct, text)
     text = _STOP.sub("。", text)
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())
     text = _LATIN_RUN.sub(_join_pinyin, text)
     text = text.translate(_TONES)
-    text = _REPEAT_CHAR.sub(r"\1\1", text)
-    return _REPEAT_UNIT.sub(r"\1\1", text)
+    return _REPEAT.sub(r"\1\1", text)
 
 
 def split_wishes(text: str) -> list[str]:

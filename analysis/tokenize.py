@@ -2,7 +2,9 @@
 
 The jieba dictionary and `data/userdict.txt` load once per process, on the
 first call, into a tokenizer of our own so that other users of jieba in the
-same process are not affected.
+same process are not affected. jieba's HMM guesser for unknown words is off:
+it glues children's misspellings into odd words, and the user dictionary
+names the words that matter here; cutting is also a quarter faster without it.
 """
 
 import logging
@@ -20,6 +22,12 @@ log = logging.getLogger(__name__)
 USERDICT_PATH = DATA_DIR / "userdict.txt"
 STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
 
+#: pieces jieba cuts off on their own that are not words: it yields other
+#: characters than Chinese, letters and digits one by one, and normalised text
+#: has single spaces
+_SKIP = frozenset(
+    " \t\n，。！？、；：“”‘’（）《》【】—…·,.!?;:'\"()[]{}<>/\\|-_=+*&^%$#@~`"
+)
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 
@@ -40,16 +48,12 @@ def _build(userdict: Path) -> jieba.Tokenizer:
     built = jieba.Tokenizer()
     built.initialize()
     if userdict.exists():
-        built.load_userdict(str(userdict))
+        with userdict.open("rb") as words:
+            built.load_userdict(words)
         log.info("Tokenizer loaded with user dictionary %s", userdict.name)
     else:
         log.warning("User dictionary %s missing; jieba's alone used", userdict)
     return built
-
-
-def _is_word(piece: str) -> bool:
-    """Tell whether a piece cut by jieba holds a letter, digit or character."""
-    return any(ch.isalnum() for ch in piece)
 
 
 @lru_cache(maxsize=8192)
@@ -57,8 +61,8 @@ def _cut(normalised: str) -> tuple[str, ...]:
     """Cut already normalised text into words, dropping spaces and punctuation."""
     if not normalised:
         return ()
-    pieces = tokenizer().lcut(normalised)
-    return tuple(piece for piece in pieces if _is_word(piece))
+    pieces = tokenizer().lcut(normalised, HMM=False)
+    return tuple([piece for piece in pieces if piece not in _SKIP])
 
 
 def tokens(text: str) -> list[str]:
