@@ -27,7 +27,13 @@ from surveys import operations
 from surveys.forms import LaunchForm
 from surveys.models import Launch, Survey
 from surveys.models import Response as ChildResponse
-from surveys.templates import PINYIN_BANDS, READ_ALOUD_BANDS, band_text, kiosk_questions
+from surveys.templates import (
+    PINYIN_BANDS,
+    READ_ALOUD_BANDS,
+    band_text,
+    kiosk_questions,
+    ruby,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +153,18 @@ def kiosk(code):
 
     survey = session.get(Survey, found.survey_id)
     spec = survey.spec
+    intro = band_text(spec.get("intro"), found.band) or ""
+    with_pinyin = found.band in PINYIN_BANDS
     kiosk_data = {
         "code": found.code,
         "band": found.band,
         "title": spec["title"],
-        "intro": band_text(spec.get("intro"), found.band) or "",
+        "intro": intro,
+        "title_ruby": ruby(spec["title"]) if with_pinyin else None,
+        "intro_ruby": ruby(intro) if with_pinyin else None,
         "submit_url": url_for("surveys.submit", code=found.code),
-        "feedback_url": None,
-        "pinyin": found.band in PINYIN_BANDS,
+        "feedback_url": url_for("feedback.feedback", township_code=found.township_code),
+        "pinyin": with_pinyin,
         "read_aloud": found.band in READ_ALOUD_BANDS,
         "idle_seconds": 120,
         "questions": kiosk_questions(spec, found.band),
@@ -170,7 +180,7 @@ def submit(code):
     if found is None:
         return jsonify(error="没有这个加入码。"), 404
 
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if payload is None:
         return jsonify(error="请求内容必须是 UTF-8 的 JSON。"), 400
     try:
@@ -179,17 +189,13 @@ def submit(code):
         return jsonify(error=str(exc)), exc.status
 
     if status == "stored":
-        _analyse(response.id)
         return jsonify(status=status, id=response.id), 201
     return jsonify(status=status, id=response.id), 200
 
 
-def _analyse(response_id):
-    """Screen and code a stored response; a failure here never loses it."""
-    from analysis import operations as analysis_ops
-
+def _json_body():
+    """Return the request's JSON, or None when it is not JSON or nested too deep."""
     try:
-        analysis_ops.process_responses(get_session(), [response_id])
-    except Exception:
-        get_session().rollback()
-        log.exception("Analysis of response %s failed; it stays stored", response_id)
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None

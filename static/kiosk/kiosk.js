@@ -30,7 +30,6 @@
     back: ["上一题", "shàng yì tí"],
     next: ["下一题", "xià yì tí"],
     practice: ["这是练习题，怎么答都可以。", "zhè shì liàn xí tí zěn me dá dōu kě yǐ"],
-    practiceBadge: ["练习", "liàn xí"],
     realStart: [
       "练习结束了，下面是正式的问题。",
       "liàn xí jié shù le xià miàn shì zhèng shì de wèn tí",
@@ -41,7 +40,10 @@
       "bù xiǎng xiě yě kě yǐ yě kě yǐ qǐng lǎo shī bāng nǐ xiě",
     ],
     finishTitle: ["全部答完了！", "quán bù dá wán le"],
-    finishHint: ["点「完成」，把回答交上去。", "diǎn wán chéng bǎ huí dá jiāo shàng qù"],
+    finishHint: [
+      "点「完成」，把回答交上去。",
+      "diǎn wán chéng bǎ huí dá jiāo shàng qù",
+    ],
     finish: ["完成", "wán chéng"],
     doneTitle: ["太好了！", "tài hǎo le"],
     saved: ["已保存在这台平板上", "yǐ bǎo cún zài zhè tái píng bǎn shàng"],
@@ -51,7 +53,10 @@
     nextChild: ["下一位", "xià yí wèi"],
     stopTitle: ["要结束吗？", "yào jié shù ma"],
     stopKeep: ["已经回答的会保存下来。", "yǐ jīng huí dá de huì bǎo cún xià lái"],
-    stopNothing: ["你还没有回答，不会保存什么。", "nǐ hái méi yǒu huí dá bú huì bǎo cún shén me"],
+    stopNothing: [
+      "你还没有回答，不会保存什么。",
+      "nǐ hái méi yǒu huí dá bú huì bǎo cún shén me",
+    ],
     stopNo: ["继续回答", "jì xù huí dá"],
     idleTitle: ["你还在吗？", "nǐ hái zài ma"],
     idleHint: ["秒后回到开始", "miǎo hòu huí dào kāi shǐ"],
@@ -140,7 +145,13 @@
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     const hex = Array.from(bytes, (b) => (b + 0x100).toString(16).slice(1)).join("");
-    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+    return [
+      hex.slice(0, 8),
+      hex.slice(8, 12),
+      hex.slice(12, 16),
+      hex.slice(16, 20),
+      hex.slice(20),
+    ].join("-");
   }
 
   function tabletId() {
@@ -236,7 +247,8 @@
 
   function outcomeOf(status) {
     if (status >= 200 && status < 300) return "sent";
-    if (status === 0 || status === 408 || status === 429 || status >= 500) return "retry";
+    if (status === 0 || status === 408 || status === 429 || status >= 500)
+      return "retry";
     return "problem";
   }
 
@@ -285,7 +297,9 @@
   /* ---------- read-aloud ---------- */
 
   function voiceRank(voice) {
-    const lang = String(voice.lang || "").replace("_", "-").toLowerCase();
+    const lang = String(voice.lang || "")
+      .replace("_", "-")
+      .toLowerCase();
     let rank = 0;
     if (/^(zh-cn|cmn|zh-hans)/.test(lang)) rank = 4;
     else if (lang.indexOf("zh") === 0) rank = 2;
@@ -372,7 +386,7 @@
     }
   }
 
-  /* ---------- building the page (text always as text nodes, never as HTML) ---------- */
+  /* ---------- building the page: text as text nodes, never as HTML ---------- */
 
   function h(tag, props, children) {
     const node = document.createElement(tag);
@@ -406,7 +420,9 @@
     ruby.forEach((pair) => {
       const base = String(pair[0] || "");
       const sound = String(pair[1] || "");
-      frag.appendChild(sound ? h("ruby", null, [base, h("rt", null, sound)]) : h("span", null, base));
+      frag.appendChild(
+        sound ? h("ruby", null, [base, h("rt", null, sound)]) : h("span", null, base),
+      );
     });
     return frag;
   }
@@ -443,7 +459,10 @@
       area.value = "";
     });
 
-    const props = Object.assign({ class: "screen settling", "data-screen": name }, attrs);
+    const props = Object.assign(
+      { class: "screen settling", "data-screen": name },
+      attrs,
+    );
     const node = h("section", props, children);
     app.textContent = "";
     app.appendChild(node);
@@ -458,10 +477,16 @@
       progress || h("span", { class: "spacer" }),
       readButton(readParts, audioUrl),
       withStop
-        ? h("button", { type: "button", class: "btn stop", testid: "stop", on: { click: askStop } }, [
-            icon("✋"),
-            label("stop"),
-          ])
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "btn stop",
+              testid: "stop",
+              on: { click: askStop },
+            },
+            [icon("✋"), label("stop")],
+          )
         : null,
     ]);
   }
@@ -496,7 +521,8 @@
 
     const ref = byKey[rule.question];
     const level = depth || 0;
-    if (!ref || level > questions.length || !isShown(ref, answers, level + 1)) return false;
+    if (!ref || level > questions.length || !isShown(ref, answers, level + 1))
+      return false;
 
     const answer = answers[rule.question];
     const allowed = rule.in || [];
@@ -511,7 +537,8 @@
   function payload(answers) {
     const out = Object.create(null);
     questions.forEach((q) => {
-      if (!q.practice && has(answers, q.key) && isShown(q, answers)) out[q.key] = answers[q.key];
+      if (!q.practice && has(answers, q.key) && isShown(q, answers))
+        out[q.key] = answers[q.key];
     });
     return out;
   }
@@ -535,7 +562,15 @@
     if (q.type !== "yesno") return [];
     return [
       { value: "yes", label: "是", emoji: "👍", ruby: [["是", "shì"]] },
-      { value: "no", label: "不是", emoji: "👎", ruby: [["不", "bú"], ["是", "shì"]] },
+      {
+        value: "no",
+        label: "不是",
+        emoji: "👎",
+        ruby: [
+          ["不", "bú"],
+          ["是", "shì"],
+        ],
+      },
     ];
   }
 
@@ -545,13 +580,27 @@
     show("start", [
       topBar(null, [data.title, data.intro, UI.voluntary[0]], null, false),
       h("div", { class: "hero", "aria-hidden": "true" }, "🙋"),
-      h("h1", { class: "title", tabindex: "-1", testid: "title" }, rubyText(data.title, data.title_ruby)),
-      h("p", { class: "intro", testid: "intro" }, rubyText(data.intro, data.intro_ruby)),
+      h(
+        "h1",
+        { class: "title", tabindex: "-1", testid: "title" },
+        rubyText(data.title, data.title_ruby),
+      ),
+      h(
+        "p",
+        { class: "intro", testid: "intro" },
+        rubyText(data.intro, data.intro_ruby),
+      ),
       h("p", { class: "note" }, label("voluntary")),
-      h("button", { type: "button", class: "btn primary start", testid: "start", on: { click: startSurvey } }, [
-        label("start"),
-        arrow("▶"),
-      ]),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn primary start",
+          testid: "start",
+          on: { click: startSurvey },
+        },
+        [label("start"), arrow("▶")],
+      ),
     ]);
   }
 
@@ -595,23 +644,36 @@
       [
         topBar(progressFor(q), readParts, q.audio_url, true),
         noteFor(q, index),
-        h("h1", { class: "prompt", id: "prompt", tabindex: "-1", testid: "prompt" }, rubyText(q.prompt, q.ruby)),
+        h(
+          "h1",
+          { class: "prompt", id: "prompt", tabindex: "-1", testid: "prompt" },
+          rubyText(q.prompt, q.ruby),
+        ),
         hintFor(q),
         q.type === "text" ? textArea(q) : optionList(q, options),
-        h("button", { type: "button", class: "btn skip", testid: "skip", on: { click: () => skip(q) } }, [
-          label("skip"),
-        ]),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn skip",
+            testid: "skip",
+            on: { click: () => skip(q) },
+          },
+          [label("skip")],
+        ),
         navBar(),
       ],
-      { "data-key": q.key, "data-type": q.type, "data-practice": q.practice ? "true" : "false" },
+      {
+        "data-key": q.key,
+        "data-type": q.type,
+        "data-practice": q.practice ? "true" : "false",
+      },
     );
     refreshSelection(q);
   }
 
   function progressFor(q) {
-    if (q.practice) {
-      return h("span", { class: "badge", testid: "progress" }, label("practiceBadge"));
-    }
+    if (q.practice) return null;
     const shown = questions.filter((x) => !x.practice && isShown(x, child.answers));
     const position = shown.indexOf(q) + 1;
     return h("div", { class: "progress", testid: "progress" }, [
@@ -625,8 +687,14 @@
   }
 
   function noteFor(q, index) {
-    if (q.practice) return h("p", { class: "note practice", testid: "practice-note" }, label("practice"));
-    if (index > 0 && questions[index - 1].practice) return h("p", { class: "note" }, label("realStart"));
+    if (q.practice)
+      return h(
+        "p",
+        { class: "note practice", testid: "practice-note" },
+        label("practice"),
+      );
+    if (index > 0 && questions[index - 1].practice)
+      return h("p", { class: "note" }, label("realStart"));
     return null;
   }
 
@@ -638,8 +706,10 @@
 
   function optionList(q, options) {
     let layout = "column";
-    if (options.length > 6) layout = "grid";
-    else if ((q.type === "faces" || q.type === "yesno") && options.length <= 3) layout = "row";
+    if (options.length > 6 && options.every((o) => String(o.label).length <= 3)) {
+      layout = "grid";
+    } else if ((q.type === "faces" || q.type === "yesno") && options.length <= 3)
+      layout = "row";
     const kind = q.type === "faces" ? " faces" : "";
     return h(
       "div",
@@ -656,7 +726,9 @@
             on: { click: () => pick(q, opt.value) },
           },
           [
-            opt.emoji ? h("span", { class: "emoji", "aria-hidden": "true" }, opt.emoji) : null,
+            opt.emoji
+              ? h("span", { class: "emoji", "aria-hidden": "true" }, opt.emoji)
+              : null,
             h("span", { class: "label" }, rubyText(opt.label, opt.ruby)),
           ],
         ),
@@ -687,18 +759,25 @@
   }
 
   function navBar() {
-    const back = h("button", { type: "button", class: "btn back", testid: "back", on: { click: goBack } }, [
-      arrow("◀"),
-      label("back"),
-    ]);
+    const back = h(
+      "button",
+      { type: "button", class: "btn back", testid: "back", on: { click: goBack } },
+      [arrow("◀"), label("back")],
+    );
     if (prevIndex(child.index) < 0) {
       back.classList.add("invisible");
       back.disabled = true;
     }
-    const next = h("button", { type: "button", class: "btn primary next", testid: "next", on: { click: goNext } }, [
-      label("next"),
-      arrow("▶"),
-    ]);
+    const next = h(
+      "button",
+      {
+        type: "button",
+        class: "btn primary next",
+        testid: "next",
+        on: { click: goNext },
+      },
+      [label("next"), arrow("▶")],
+    );
     return h("div", { class: "nav" }, [back, next]);
   }
 
@@ -709,10 +788,15 @@
 
   function refreshSelection(q) {
     app.querySelectorAll("[data-testid=option]").forEach((card) => {
-      card.setAttribute("aria-pressed", String(isSelected(q, card.getAttribute("data-value"))));
+      card.setAttribute(
+        "aria-pressed",
+        String(isSelected(q, card.getAttribute("data-value"))),
+      );
     });
     const answer = has(child.answers, q.key) ? child.answers[q.key] : undefined;
-    app.querySelector("[data-testid=skip]").setAttribute("aria-pressed", String(answer === null));
+    app
+      .querySelector("[data-testid=skip]")
+      .setAttribute("aria-pressed", String(answer === null));
 
     const next = app.querySelector("[data-testid=next]");
     if (q.type === "multi") {
@@ -755,15 +839,17 @@
 
   function renderFinish() {
     child.index = questions.length;
-    const button = h("button", { type: "button", class: "btn primary finish", testid: "finish" }, [
-      icon("✅"),
-      label("finish"),
-    ]);
+    const button = h(
+      "button",
+      { type: "button", class: "btn primary finish", testid: "finish" },
+      [icon("✅"), label("finish")],
+    );
     button.addEventListener("click", () => finish(button));
-    const back = h("button", { type: "button", class: "btn back", testid: "back", on: { click: goBack } }, [
-      arrow("◀"),
-      label("back"),
-    ]);
+    const back = h(
+      "button",
+      { type: "button", class: "btn back", testid: "back", on: { click: goBack } },
+      [arrow("◀"), label("back")],
+    );
     show("finish", [
       topBar(null, [UI.finishTitle[0], UI.finishHint[0]], null, true),
       h("div", { class: "hero", "aria-hidden": "true" }, "🎉"),
@@ -791,17 +877,35 @@
     const state = stateOf(id, durable);
     const link = safeLink(data.feedback_url);
     show("done", [
-      topBar(null, [UI.doneTitle[0], UI[state === "sent" ? "sent" : "saved"][0]], null, false),
+      topBar(
+        null,
+        [UI.doneTitle[0], UI[state === "sent" ? "sent" : "saved"][0]],
+        null,
+        false,
+      ),
       h("div", { class: "hero", "aria-hidden": "true" }, "🌟"),
       h("h1", { class: "title", tabindex: "-1" }, label("doneTitle")),
-      h("p", { class: "status", testid: "status", role: "status", "data-state": state }, statusWords(state)),
+      h(
+        "p",
+        { class: "status", testid: "status", role: "status", "data-state": state },
+        statusWords(state),
+      ),
       link
-        ? h("a", { class: "btn link", href: link, testid: "feedback" }, [icon("📣"), label("feedback")])
+        ? h("a", { class: "btn link", href: link, testid: "feedback" }, [
+            icon("📣"),
+            label("feedback"),
+          ])
         : null,
-      h("button", { type: "button", class: "btn primary", testid: "next-child", on: { click: resetKiosk } }, [
-        label("nextChild"),
-        arrow("▶"),
-      ]),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn primary",
+          testid: "next-child",
+          on: { click: resetKiosk },
+        },
+        [label("nextChild"), arrow("▶")],
+      ),
     ]);
     app.firstChild.setAttribute("data-durable", String(durable));
     later(resetKiosk, DONE_SECONDS * 1000);
@@ -854,8 +958,26 @@
       h("h2", null, label("stopTitle")),
       h("p", null, label(anything ? "stopKeep" : "stopNothing")),
       h("div", { class: "choices" }, [
-        h("button", { type: "button", class: "btn", testid: "stop-no", on: { click: closeOverlay } }, label("stopNo")),
-        h("button", { type: "button", class: "btn", testid: "stop-yes", on: { click: stopSurvey } }, label("stop")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn",
+            testid: "stop-no",
+            on: { click: closeOverlay },
+          },
+          label("stopNo"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn",
+            testid: "stop-yes",
+            on: { click: stopSurvey },
+          },
+          label("stop"),
+        ),
       ]),
     ]);
   }
@@ -891,14 +1013,24 @@
   function warnIdle() {
     window.clearTimeout(advanceTimer);
     idle.left = WARN_SECONDS;
-    const count = h("span", { class: "count", testid: "idle-count" }, String(idle.left));
+    const count = h(
+      "span",
+      { class: "count", testid: "idle-count" },
+      String(idle.left),
+    );
     openOverlay("idle-dialog", [
       h("h2", null, label("idleTitle")),
       h("p", null, [count, " ", label("idleHint")]),
-      h("button", { type: "button", class: "btn primary", testid: "still-here", on: { click: stillHere } }, [
-        icon("🙋"),
-        label("stillHere"),
-      ]),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn primary",
+          testid: "still-here",
+          on: { click: stillHere },
+        },
+        [icon("🙋"), label("stillHere")],
+      ),
     ]);
     idle.tick = window.setInterval(() => {
       idle.left -= 1;
@@ -941,7 +1073,8 @@
   /* ---------- start ---------- */
 
   function boot() {
-    const state = history.state && history.state.kiosk ? history.state : { kiosk: "base" };
+    const state =
+      history.state && history.state.kiosk ? history.state : { kiosk: "base" };
     history.replaceState(state, "", cleanUrl());
     ["pointerdown", "keydown", "input", "touchstart"].forEach((type) => {
       document.addEventListener(type, onActivity, { capture: true, passive: true });
