@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jieba
 
+from analysis.segment import Segmenter
 from analysis.text import normalise
 from core import DATA_DIR
 
@@ -30,6 +31,7 @@ _SKIP = frozenset(
 )
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+_segmenter: Segmenter | None = None
 
 
 def tokenizer() -> jieba.Tokenizer:
@@ -40,6 +42,16 @@ def tokenizer() -> jieba.Tokenizer:
             if _tokenizer is None:
                 _tokenizer = _build(USERDICT_PATH)
     return _tokenizer
+
+
+def segmenter() -> Segmenter:
+    """Return the process's fast segmenter over the loaded tokenizer."""
+    global _segmenter
+    if _segmenter is None:
+        built = Segmenter(tokenizer())
+        with _lock:
+            _segmenter = _segmenter or built
+    return _segmenter
 
 
 def _build(userdict: Path) -> jieba.Tokenizer:
@@ -61,7 +73,7 @@ def _cut(normalised: str) -> tuple[str, ...]:
     """Cut already normalised text into words, dropping spaces and punctuation."""
     if not normalised:
         return ()
-    pieces = tokenizer().lcut(normalised, HMM=False)
+    pieces = segmenter().cut(normalised)
     return tuple([piece for piece in pieces if piece not in _SKIP])
 
 
