@@ -23,7 +23,7 @@ def create_app(test_config=None):
     if test_config and test_config.get("TESTING"):
         app.testing = True
 
-    from core import auth, cli, config, db, security
+    from core import admin_views, auth, cli, config, db, security
 
     config.load_config(app, test_config)
     logging.basicConfig(
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     auth.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    app.register_blueprint(admin_views.bp)
 
     import analysis
     import participation

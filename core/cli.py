@@ -6,7 +6,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import select
 
 from core import db
+from core.audit import CREATED_USER, record
+from core.backup import backup_cli
 from core.models import Role, User
+from core.retention import retention_cli
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema.")
 users_cli = AppGroup("users", help="Manage adult accounts.")
@@ -17,6 +20,8 @@ def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(backup_cli)
 
 
 @db_cli.command("upgrade")
@@ -50,6 +55,8 @@ def create_user_command(username, role, display_name, township, department, pass
         )
         user.set_password(password)
         session.add(user)
+        session.flush()
+        record(session, CREATED_USER, "user", user.id, role=role, township=township)
     click.echo(f"created {role} {username}")
 
 
