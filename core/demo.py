@@ -31,6 +31,7 @@ LIVE_LAUNCH = ("needs", "9-11", "lecheng")
 def run():
     """Load everything the demo needs into the configured database, once."""
     from analysis import operations as analysis_ops
+    from participation import councils_demo
     from participation import operations as plan_ops
     from participation.plan import read_plan
     from surveys import operations as survey_ops
@@ -45,6 +46,7 @@ def run():
         stored = _answers(session)
         live = _launch(session, *LIVE_LAUNCH, code=_code(LIVE_LAUNCH, "live"))
         coded = analysis_ops.process_answers(session, _unprocessed(session))
+        councils_demo.load(session)
         return {
             "stored": stored,
             "coded": coded,
@@ -77,6 +79,7 @@ def describe(summary, host):
 def row_counts(session):
     """Return row counts of the main tables, to show a rerun adds nothing."""
     from analysis.models import AnswerTask, AnswerTheme
+    from participation import councils as c
     from participation.models import Task
     from surveys.models import Answer, Launch, Response, Survey
 
@@ -89,6 +92,17 @@ def row_counts(session):
         "themes": AnswerTheme,
         "task_links": AnswerTask,
         "users": User,
+        "councils": c.Council,
+        "council_facilitators": c.CouncilFacilitator,
+        "council_members": c.CouncilMember,
+        "consents": c.Consent,
+        "activities": c.Activity,
+        "agenda_items": c.AgendaItem,
+        "speaking_turns": c.SpeakingTurn,
+        "votes": c.Vote,
+        "ballots": c.Ballot,
+        "proposals": c.Proposal,
+        "proposal_notes": c.ProposalNote,
     }
     return {
         name: session.exec(select(func.count()).select_from(model)).one()
