@@ -6,6 +6,7 @@ import logging
 import secrets
 import uuid
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -110,10 +111,6 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
     cleaned = validate_answers(survey.spec, launch.band, answers)
     fingerprint = digest(launch.code, cleaned)
 
-    existing = session.get(Response, response_id)
-    if existing is not None:
-        return _resend(session, launch, existing, fingerprint, payload)
-
     response = Response(
         id=response_id,
         launch_id=launch.id,
@@ -123,11 +120,14 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
         tablet=tablet,
         gender=gender,
     )
+    rows = [_answer(response_id, survey.spec, k, v) for k, v in cleaned.items()]
+    coding = _screen(session, response_id, rows)
     try:
         session.add(response)
         session.flush()
-        for key, value in cleaned.items():
-            session.add(_answer(response_id, survey.spec, key, value))
+        answer_ids = _insert_answers(session, rows)
+        if coding is not None:
+            _record_codes(session, coding, answer_ids)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -138,6 +138,33 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
 
     log.info("Response %s stored for launch %s", response_id, launch.id)
     return "stored", response
+
+
+def _screen(session, response_id, rows):
+    """Screen and theme open answers before they are stored; None if that failed."""
+    from analysis import operations as analysis_ops
+
+    try:
+        return analysis_ops.screen_new_answers(session, rows)
+    except Exception:
+        log.exception("Response %s stored unscreened; run analysis recode", response_id)
+        return None
+
+
+def _insert_answers(session, rows):
+    """Insert a response's answer rows in one statement; return ids by question."""
+    if not rows:
+        return {}
+    inserted = session.exec(
+        insert(Answer).returning(Answer.question_key, Answer.id), params=rows
+    )
+    return dict(inserted.all())
+
+
+def _record_codes(session, coding, answer_ids):
+    from analysis import operations as analysis_ops
+
+    analysis_ops.record_codes(session, *coding, answer_ids)
 
 
 def _resend(session, launch, existing, fingerprint, payload):
@@ -163,6 +190,8 @@ def _resend(session, launch, existing, fingerprint, payload):
 def _parse_payload(payload):
     if not isinstance(payload, dict):
         raise SubmissionError("请求内容必须是 JSON 对象。", status=400)
+    if not _encodable(payload):
+        raise SubmissionError("请求内容必须是 UTF-8 的 JSON。", status=400)
 
     raw_id = payload.get("id")
     try:
@@ -184,6 +213,15 @@ def _parse_payload(payload):
     if gender not in (None, "f", "m"):
         raise SubmissionError("gender 只能是 f、m 或不填。", status=400)
     return response_id, answers, tablet, gender
+
+
+def _encodable(payload):
+    """Tell whether payload can be stored: UTF-8 (no lone \\ud800), not too deep."""
+    try:
+        json.dumps(payload, ensure_ascii=False).encode()
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 def validate_answers(spec, band, answers):
@@ -233,6 +271,12 @@ def _check_value(question, value):
             raise SubmissionError(f"问题 {question['key']} 的选项无效。")
         return sorted(value)
 
+    if kind == "ranking":
+        return _check_ranking(question, value, allowed)
+
+    if kind == "number":
+        return _check_number(question, value)
+
     if not isinstance(value, str):
         raise SubmissionError(f"问题 {question['key']} 需要文字。")
     value = value.replace("\x00", "").strip()
@@ -243,13 +287,41 @@ def _check_value(question, value):
     return value or None
 
 
+def _check_ranking(question, value, allowed):
+    """Return a ranking: every option value once, in the child's order."""
+    valid = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if not valid or len(value) != len(allowed) or set(value) != allowed:
+        raise SubmissionError(f"问题 {question['key']} 需要把每个选项排一次顺序。")
+    return value
+
+
+def _check_number(question, value):
+    """Return a whole number within the question's min and max."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SubmissionError(f"问题 {question['key']} 需要一个整数。")
+
+    low, high = question.get("min", -(10**9)), question.get("max", 10**9)
+    if not low <= value <= high:
+        raise SubmissionError(f"问题 {question['key']} 的数字超出了范围。")
+    return value
+
+
 def _answer(response_id, spec, key, value):
+    """Return the row of one answer: a choice, the child's words, or a skip."""
     kind = next(q["type"] for q in spec["questions"] if q["key"] == key)
-    if value is None:
-        return Answer(response_id=response_id, question_key=key, skipped=True)
-    if kind == "text":
-        return Answer(response_id=response_id, question_key=key, text=value)
-    return Answer(response_id=response_id, question_key=key, value=value)
+    row = {
+        "response_id": response_id,
+        "question_key": key,
+        "value": None,
+        "text": None,
+        "masked": None,
+        "skipped": value is None,
+    }
+    if value is not None:
+        row["text" if kind == "text" else "value"] = value
+    return row
 
 
 def launch_counts(session, launch):

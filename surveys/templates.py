@@ -11,6 +11,8 @@ from core import DATA_DIR
 TEMPLATE_DIR = DATA_DIR / "surveys"
 PINYIN_BANDS = frozenset({"6-8"})
 READ_ALOUD_BANDS = frozenset({"6-8", "9-11"})
+#: the optional limits of a number question
+BOUNDS = ("min", "max")
 
 
 def builtin_templates():
@@ -50,8 +52,10 @@ def questions_for(spec, band):
                 "type": question["type"],
                 "practice": bool(question.get("practice", False)),
                 "prompt": prompt,
+                "note": band_text(question.get("note"), band),
                 "options": band_text(question.get("options"), band) or [],
                 "show_if": question.get("show_if"),
+                **{bound: question[bound] for bound in BOUNDS if bound in question},
             }
         )
     return resolved
@@ -70,8 +74,14 @@ def ruby(text):
     return [list(pair) for pair in _ruby(text)]
 
 
-def kiosk_questions(spec, band):
-    """Return the questions as the kiosk script expects them."""
+def kiosk_questions(spec, band, clips=None):
+    """Return the questions as the kiosk script expects them.
+
+    clips maps question keys to recorded read-aloud URLs; by default they are
+    looked up among the clips uploaded for the survey.
+    """
+    if clips is None:
+        clips = _uploaded_clips(spec, band)
     with_pinyin = band in PINYIN_BANDS
     questions = []
     for question in questions_for(spec, band):
@@ -80,6 +90,7 @@ def kiosk_questions(spec, band):
                 "value": option["value"],
                 "label": option["label"],
                 "emoji": option.get("emoji"),
+                "image": option.get("image"),
                 "ruby": ruby(option["label"]) if with_pinyin else None,
             }
             for option in question["options"]
@@ -89,7 +100,22 @@ def kiosk_questions(spec, band):
                 **question,
                 "options": options,
                 "ruby": ruby(question["prompt"]) if with_pinyin else None,
-                "audio_url": None,
+                "note_ruby": ruby(question["note"])
+                if with_pinyin and question["note"]
+                else None,
+                "audio_url": clips.get(question["key"]),
             }
         )
     return questions
+
+
+def _uploaded_clips(spec, band):
+    """Return the uploaded clip URLs for band, or none outside a request."""
+    from flask import has_request_context
+
+    if not has_request_context() or not spec.get("key"):
+        return {}
+
+    from surveys.audio import clip_urls
+
+    return clip_urls(spec["key"], band)
