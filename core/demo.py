@@ -69,10 +69,16 @@ def describe(summary, host):
         f"  theme report       {host}/reports/launches/{summary['report_code']}",
         f"  launches           {host}/launches",
         f"  kiosk (a child)    {host}/k/{summary['live_code']}",
+        f"  councils           {host}/councils",
+        f"  plan figures       {host}/councils/dashboard",
+        f"  你说，我们做        {host}/feedback/lecheng",
+        f"  safeguarding       {host}/safeguarding",
+        f"  survey editor      {host}/surveys/",
         "",
         f"Demo logins (password {DEMO_PASSWORD} for each):",
     ]
     lines += [f"  {name:<13} {role.value}" for name, role, *_ in DEMO_USERS]
+    lines.append("  facilitator2  facilitator (柳市镇)")
     return lines
 
 
