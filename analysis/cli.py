@@ -36,10 +36,13 @@ def classify_command(input_path, output_path):
 
 
 @analysis_cli.command("recode")
-def recode_command():
+@click.option("--pending", is_flag=True, help="Only run jobs codebook edits queued.")
+def recode_command(pending):
     """Screen and code every stored open answer with the current codebook."""
-    from analysis import operations
+    from analysis import codebook_store
 
-    with session_scope() as session:
-        count = operations.recode_all(session)
-    click.echo(f"{count} answers coded")
+    if not pending:
+        with session_scope() as session:
+            codebook_store.queue_recode(session)
+    ran = codebook_store.run_pending()
+    click.echo(f"{ran} re-coding jobs run")

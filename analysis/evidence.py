@@ -1,17 +1,25 @@
-"""Read-only queries behind the theme reports and the policy record."""
+"""Read-only queries behind the theme reports and the policy record.
 
-from collections import Counter
+Answers flagged for safeguarding are left out of every query here. Counts that
+leave this module are protected by analysis.disclosure; quotes come only from
+township × band groups with at least THRESHOLD shown open answers.
+"""
+
+import itertools
+from collections import Counter, defaultdict
 
 from sqlmodel import Session, func, select
 
-from analysis.disclosure import THRESHOLD, suppress
+from analysis.disclosure import THRESHOLD, Sum, protect, shown
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
-from surveys.models import Answer, Response
+from surveys.models import BANDS, Answer, Response
 
-PLACEHOLDER_PREFIX = "["
+#: how many answers are read at a time while looking for quotes
+QUOTE_BATCH = 50
 
 
-def _unflagged():
+def unflagged():
+    """Return the condition that keeps answers flagged for safeguarding out."""
     return Answer.id.not_in(select(SafeguardingFlag.answer_id))
 
 
@@ -20,45 +28,121 @@ def task_answer_counts(session: Session) -> dict[int, int]:
     rows = session.exec(
         select(AnswerTask.task_number, func.count(func.distinct(AnswerTask.answer_id)))
         .join(Answer, Answer.id == AnswerTask.answer_id)
-        .where(_unflagged())
+        .where(unflagged())
         .group_by(AnswerTask.task_number)
     ).all()
     return dict(rows)
 
 
 def task_evidence(session: Session, number: int, quotes=5) -> dict:
-    """Return a task's themes, counts by band and township, and safe quotes."""
-    base = (
-        select(Answer, Response)
+    """Return a task's themes, protected counts by band and township, and quotes.
+
+    Only themes the current codebook maps to the task are listed, and a quote
+    shows only the words that led to those themes.
+    """
+    from analysis.codebook_store import current_codebook, recoding
+
+    codebook = current_codebook(session)
+    mapped = {t.key for t in codebook.themes if number in t.tasks}
+    rows = session.exec(
+        select(Answer.id, Response.id, Response.band, Response.township_code)
         .join(AnswerTask, AnswerTask.answer_id == Answer.id)
         .join(Response, Response.id == Answer.response_id)
-        .where(AnswerTask.task_number == number, _unflagged())
+        .where(AnswerTask.task_number == number, Answer.masked.is_not(None))
+        .where(unflagged())
         .order_by(Answer.id)
-    )
-    rows = session.exec(base).all()
-    answer_ids = [answer.id for answer, _ in rows]
+    ).all()
+    children = {response_id: (band, town) for _, response_id, band, town in rows}
+    counts = _band_township(children)
+    themed = _answer_themes(session, [row[0] for row in rows], mapped)
     return {
         "total": len(rows),
-        "themes": _themes(session, answer_ids),
-        "by_band": suppress(Counter(r.band for _, r in rows)),
-        "by_township": suppress(Counter(r.township_code for _, r in rows)),
-        "quotes": _quotes(session, rows, quotes),
+        "answers": shown(len(rows)),
+        "version": codebook.version,
+        "recoding": recoding(session),
+        "children": counts[("all",)],
+        "themes": _theme_counts(rows, themed),
+        "by_band": _part(counts, "band"),
+        "by_township": _part(counts, "township"),
+        "quotes": pick_quotes(
+            session,
+            [(aid, town, band) for aid, _, band, town in rows if aid in themed],
+            quotes,
+            mapped,
+        ),
     }
+
+
+def _band_township(children: dict) -> dict:
+    """Protect children counts by band and by township, which share one total."""
+    bands = Counter(band for band, _ in children.values())
+    towns = Counter(town for _, town in children.values())
+    counts = {("band", k): n for k, n in bands.items()}
+    counts.update({("township", k): n for k, n in towns.items()})
+    counts[("all",)] = len(children)
+    sums = [
+        Sum(tuple(("band", k) for k in bands), ("all",)),
+        Sum(tuple(("township", k) for k in towns), ("all",)),
+    ]
+    return protect(counts, sums).values
+
+
+def _part(values: dict, name: str) -> dict:
+    """Return the shown values of one breakdown, bands in age order."""
+    found = {key[1]: value for key, value in values.items() if key[0] == name}
+    order = {band: i for i, band in enumerate(BANDS)}
+    return {k: found[k] for k in sorted(found, key=lambda k: (order.get(k, 99), k))}
+
+
+def _answer_themes(session, answer_ids, keys=None) -> dict[int, list[tuple]]:
+    """Return answer id -> [(theme, label)] for the given answers."""
+    themed = defaultdict(list)
+    for start in range(0, len(answer_ids), 500):
+        chunk = answer_ids[start : start + 500]
+        for answer_id, theme, label in session.exec(
+            select(AnswerTheme.answer_id, AnswerTheme.theme, AnswerTheme.label).where(
+                AnswerTheme.answer_id.in_(chunk)
+            )
+        ):
+            if keys is None or theme in keys:
+                themed[answer_id].append((theme, label))
+    return themed
+
+
+def _theme_counts(rows, themed) -> list[dict]:
+    """Count children per theme, most first, each count shown safely."""
+    children = defaultdict(set)
+    labels = {}
+    by_answer = {answer_id: response_id for answer_id, response_id, *_ in rows}
+    for answer_id, hits in themed.items():
+        for theme, label in hits:
+            children[theme].add(by_answer[answer_id])
+            labels[theme] = label
+    ranked = sorted(children, key=lambda t: (-len(children[t]), t))
+    return [
+        {"theme": t, "label": labels[t], "count": shown(len(children[t]))}
+        for t in ranked
+    ]
 
 
 def launch_report(session: Session, launch_id: int) -> dict:
     """Return a launch's themes by frequency and how many answers were read."""
     rows = session.exec(
-        select(Answer, Response)
+        select(Answer.id, Response.id, Response.band, Response.township_code)
         .join(Response, Response.id == Answer.response_id)
-        .where(Response.launch_id == launch_id, Answer.text.is_not(None), _unflagged())
+        .where(Response.launch_id == launch_id, Answer.masked.is_not(None))
+        .where(unflagged())
         .order_by(Answer.id)
     ).all()
-    answer_ids = [answer.id for answer, _ in rows]
+    themed = _answer_themes(session, [row[0] for row in rows])
     return {
         "answers": len(rows),
-        "themes": _themes(session, answer_ids),
-        "quotes": _quotes(session, rows, 8),
+        "shown_answers": shown(len(rows)),
+        "themes": _theme_counts(rows, themed),
+        "versions": codebook_versions(session, [row[0] for row in rows]),
+        "quotes": pick_quotes(
+            session, [(aid, town, band) for aid, _, band, town in rows], 8
+        ),
     }
 
 
@@ -71,60 +155,108 @@ def launch_texts(session: Session, launch_id: int) -> list[str]:
             .where(
                 Response.launch_id == launch_id,
                 Answer.masked.is_not(None),
-                _unflagged(),
+                unflagged(),
             )
         )
     )
 
 
-def _themes(session, answer_ids):
-    if not answer_ids:
-        return []
-    rows = session.exec(
-        select(AnswerTheme.theme, AnswerTheme.label, func.count(AnswerTheme.id))
-        .where(AnswerTheme.answer_id.in_(answer_ids))
-        .group_by(AnswerTheme.theme, AnswerTheme.label)
-        .order_by(func.count(AnswerTheme.id).desc(), AnswerTheme.theme)
-    ).all()
-    return [{"theme": t, "label": label, "count": n} for t, label, n in rows]
-
-
-def _quotes(session, rows, limit):
-    """Pick quotes only from township × band groups with enough open answers."""
-    groups = _group_sizes(session)
-    chosen = []
-    for answer, response in rows:
-        if groups[(response.township_code, response.band)] < THRESHOLD:
-            continue
-        if not answer.masked:
-            continue
-        chosen.append(
-            {
-                "text": answer.masked,
-                "who": f"{response.band}岁的孩子",
-                "evidence": _evidence(session, answer.id),
-            }
+def codebook_versions(session: Session, answer_ids) -> list[str]:
+    """Return the codebook versions that themed the given answers, most used first."""
+    used = Counter()
+    for start in range(0, len(answer_ids), 500):
+        chunk = answer_ids[start : start + 500]
+        used.update(
+            dict(
+                session.exec(
+                    select(
+                        AnswerTheme.codebook_version,
+                        func.count(func.distinct(AnswerTheme.answer_id)),
+                    )
+                    .where(AnswerTheme.answer_id.in_(chunk))
+                    .group_by(AnswerTheme.codebook_version)
+                ).all()
+            )
         )
-        if len(chosen) == limit:
-            break
-    return chosen
+    return [version for version, _ in used.most_common()]
 
 
-def _group_sizes(session):
+def group_sizes(session: Session) -> dict[tuple[str, str], int]:
     """Return how many shown open answers each township × band group has."""
     rows = session.exec(
         select(Response.township_code, Response.band, func.count(Answer.id))
         .join(Answer, Answer.response_id == Response.id)
-        .where(Answer.masked.is_not(None), _unflagged())
+        .where(Answer.masked.is_not(None), unflagged())
         .group_by(Response.township_code, Response.band)
     ).all()
     return {(township, band): n for township, band, n in rows}
 
 
-def _evidence(session, answer_id):
+def pick_quotes(session, candidates, limit, themes=None) -> list[dict]:
+    """Return up to limit quotes from (answer id, township, band) candidates.
+
+    A candidate is quoted only if its township × band group has at least
+    THRESHOLD shown open answers; `themes` limits the evidence shown.
+    """
+    sizes = group_sizes(session)
+    candidates = _across_bands(candidates)
+    allowed = [
+        aid for aid, town, band in candidates if sizes.get((town, band), 0) >= THRESHOLD
+    ]
+    chosen = []
+    for start in range(0, len(allowed), QUOTE_BATCH):
+        chunk = allowed[start : start + QUOTE_BATCH]
+        chosen += _quotes_of(session, chunk, limit - len(chosen), themes)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def _across_bands(candidates) -> list:
+    """Reorder candidates to take turns between age bands, keeping each band's order."""
+    by_band = defaultdict(list)
+    for candidate in candidates:
+        by_band[candidate[2]].append(candidate)
+    turns = itertools.zip_longest(*by_band.values())
+    return [c for c in itertools.chain.from_iterable(turns) if c is not None]
+
+
+def _quotes_of(session, answer_ids, limit, themes) -> list[dict]:
+    """Return quotes for answers in the given order, with the words behind themes."""
+    found = {
+        answer_id: (masked, band)
+        for answer_id, masked, band in session.exec(
+            select(Answer.id, Answer.masked, Response.band)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Answer.id.in_(answer_ids), unflagged())
+        )
+    }
+    quotes = []
+    for answer_id in answer_ids:
+        masked, band = found.get(answer_id, (None, None))
+        if not masked or not masked.strip():
+            continue
+        quotes.append(
+            {
+                "text": masked,
+                "who": f"{band}岁的孩子",
+                "evidence": _evidence(session, answer_id, themes),
+            }
+        )
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+def _evidence(session, answer_id, themes=None):
+    """Return the labels and words behind an answer's themes."""
     rows = session.exec(
-        select(AnswerTheme.label, AnswerTheme.evidence).where(
+        select(AnswerTheme.theme, AnswerTheme.label, AnswerTheme.evidence).where(
             AnswerTheme.answer_id == answer_id
         )
     ).all()
-    return [{"label": label, "words": words.split(";")} for label, words in rows]
+    return [
+        {"label": label, "words": [w for w in words.split(";") if w]}
+        for theme, label, words in rows
+        if themes is None or theme in themes
+    ]

@@ -1,12 +1,11 @@
 """Screen and code stored answers: the analysis pipeline over the database."""
 
 import logging
-from functools import lru_cache
 
+from sqlalchemy import insert
 from sqlmodel import Session, delete, select
 
 from analysis import classify as classifier
-from analysis.codebook import load_codebook
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
 from analysis.screen import screen
 from surveys.models import Answer
@@ -14,10 +13,11 @@ from surveys.models import Answer
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def current_codebook():
-    """Return the codebook from data/, loaded once per process."""
-    return load_codebook()
+def current_codebook(session: Session | None = None):
+    """Return the current codebook: the database's newest version, else data/'s."""
+    from analysis.codebook_store import current_codebook as newest_codebook
+
+    return newest_codebook(session)
 
 
 def process_responses(session: Session, response_ids) -> int:
@@ -32,7 +32,7 @@ def process_responses(session: Session, response_ids) -> int:
 
 def process_answers(session: Session, answers) -> int:
     """Mask, flag and theme each answer; return how many were coded."""
-    codebook = current_codebook()
+    codebook = current_codebook(session)
     coded = 0
     for answer in answers:
         screened = screen(answer.text)
@@ -43,10 +43,53 @@ def process_answers(session: Session, answers) -> int:
             _flag(session, answer, screened.flags)
             continue
         hits = classifier.classify(screened.masked, codebook)
-        _code(session, answer, hits, codebook)
+        _code(session, answer.id, hits, codebook)
         coded += 1
     session.commit()
     return coded
+
+
+def analyse(text, codebook):
+    """Return an answer's screening and, unless it is flagged, its theme hits."""
+    screened = screen(text)
+    hits = [] if screened.flags else classifier.classify(screened.masked, codebook)
+    return screened, hits
+
+
+def screen_new_answers(session: Session, rows):
+    """Mask and theme answer rows not yet stored; return what record_codes needs.
+
+    Rows are dicts with `question_key` and `text`; each open one gets `masked`.
+    This runs before the rows are inserted, so the transaction that stores
+    them holds no text analysis and stores their codes with them.
+    """
+    codebook = current_codebook(session)
+    pending = {}
+    for row in rows:
+        if row["text"] is None:
+            continue
+        screened, hits = analyse(row["text"], codebook)
+        row["masked"] = screened.masked
+        pending[row["question_key"]] = (screened.flags, hits)
+    return codebook, pending
+
+
+def record_codes(session: Session, codebook, pending, answer_ids) -> None:
+    """Insert the flags, themes and tasks of answers inserted in this transaction."""
+    themes, tasks = [], []
+    for key, (flags, hits) in pending.items():
+        answer_id = answer_ids[key]
+        if flags:
+            _add_flags(session, answer_id, {flag.category for flag in flags})
+            continue
+        themes += [_theme_row(answer_id, hit, codebook) for hit in hits]
+        tasks += [
+            {"answer_id": answer_id, "task_number": number}
+            for number in classifier.tasks_for(hits)
+        ]
+    for model, rows in ((AnswerTheme, themes), (AnswerTask, tasks)):
+        if rows:
+            session.exec(insert(model), params=rows)
 
 
 def recode_all(session: Session, batch=500) -> int:
@@ -63,7 +106,9 @@ def recode_all(session: Session, batch=500) -> int:
             break
         last_id = answers[-1].id
         coded += process_answers(session, answers)
-    log.info("Answers coded with codebook %s: %s", current_codebook().version, coded)
+    log.info(
+        "Answers coded with codebook %s: %s", current_codebook(session).version, coded
+    )
     return coded
 
 
@@ -72,19 +117,21 @@ def _replace_codes(session, answer_id):
     session.exec(delete(AnswerTask).where(AnswerTask.answer_id == answer_id))
 
 
-def _code(session, answer, hits, codebook):
+def _theme_row(answer_id, hit, codebook):
+    return {
+        "answer_id": answer_id,
+        "theme": hit.theme,
+        "label": hit.label,
+        "evidence": ";".join(hit.evidence)[:500],
+        "codebook_version": codebook.version,
+    }
+
+
+def _code(session, answer_id, hits, codebook):
     for hit in hits:
-        session.add(
-            AnswerTheme(
-                answer_id=answer.id,
-                theme=hit.theme,
-                label=hit.label,
-                evidence=";".join(hit.evidence)[:500],
-                codebook_version=codebook.version,
-            )
-        )
+        session.add(AnswerTheme(**_theme_row(answer_id, hit, codebook)))
     for number in classifier.tasks_for(hits):
-        session.add(AnswerTask(answer_id=answer.id, task_number=number))
+        session.add(AnswerTask(answer_id=answer_id, task_number=number))
 
 
 def _flag(session, answer, flags):
@@ -95,6 +142,10 @@ def _flag(session, answer, flags):
             )
         )
     )
-    for category in sorted({flag.category for flag in flags} - known):
-        session.add(SafeguardingFlag(answer_id=answer.id, category=category))
-        log.warning("Answer %s flagged for safeguarding (%s)", answer.id, category)
+    _add_flags(session, answer.id, {flag.category for flag in flags} - known)
+
+
+def _add_flags(session, answer_id, categories):
+    for category in sorted(categories):
+        session.add(SafeguardingFlag(answer_id=answer_id, category=category))
+        log.warning("Answer %s flagged for safeguarding (%s)", answer_id, category)

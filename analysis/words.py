@@ -1,33 +1,35 @@
-"""Word frequencies of answers, for word clouds."""
+"""Word frequencies of answers, for word clouds.
+
+A word counts once per answer. Placeholders such as [学校] left by masking,
+stopwords from data/stopwords.txt, single characters and words without a
+Chinese character are left out; so are words fewer than `min_answers`
+answers use, since a rare word can point to one child.
+"""
 
 import re
 from collections import Counter
-from functools import lru_cache
 
-from analysis.tokenize import tokens
-from core import DATA_DIR
+from analysis.tokenize import stopwords, tokens
 
 PLACEHOLDER = re.compile(r"\[[^\]]{1,8}\]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """Return the words a cloud leaves out, from data/stopwords.txt."""
-    path = DATA_DIR / "stopwords.txt"
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+def answer_words(text: str, skip=frozenset()) -> set[str]:
+    """Return the distinct content words of one answer."""
+    cleaned = PLACEHOLDER.sub(" ", text or "")
+    return {
+        word
+        for word in tokens(cleaned)
+        if len(word) >= 2 and HAN.search(word) and word not in skip
+    }
 
 
-def word_frequencies(texts, top=150) -> dict[str, int]:
-    """Return the most frequent content words of texts, placeholders removed."""
+def word_frequencies(texts, top=150, min_answers=1) -> dict[str, int]:
+    """Return the most frequent content words of texts: word -> answers using it."""
     skip = stopwords()
     counts = Counter()
     for text in texts:
-        cleaned = PLACEHOLDER.sub(" ", text)
-        counts.update(
-            word
-            for word in set(tokens(cleaned))
-            if len(word) >= 2 and HAN.search(word) and word not in skip
-        )
-    return dict(counts.most_common(top))
+        counts.update(answer_words(text, skip))
+    kept = Counter({word: n for word, n in counts.items() if n >= min_answers})
+    return dict(kept.most_common(top))

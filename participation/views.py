@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlmodel import select
 
 from analysis import evidence
+from core.audit import VIEWED_ANSWERS, audited
 from core.auth import roles_required
 from core.db import get_session
 from participation.models import Domain, Target, Task, TaskUnit, Township
@@ -32,6 +33,7 @@ def plan():
 
 @bp.route("/plan/tasks/<int:number>")
 @roles_required("staff", "department")
+@audited(VIEWED_ANSWERS, "task", "number", page="task quotes")
 def task(number):
     """Show one task, its units and targets, and the themes and answers behind it."""
     session = get_session()

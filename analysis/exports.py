@@ -1,0 +1,154 @@
+"""Report exports that open correctly in Excel: CSV with a BOM, and XLSX.
+
+Every text cell goes through `neutralise`, so a child's answer that starts
+like a formula stays text. Answer exports read the database in batches and
+never hold the whole table: CSV is streamed chunk by chunk, XLSX is written by
+openpyxl's write-only mode into a temporary file that is then sent.
+"""
+
+import csv
+import io
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator
+
+log = logging.getLogger(__name__)
+
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: answers read from the database at a time
+BATCH = 500
+ANSWER_COLUMNS = (
+    "回答编号",
+    "问卷",
+    "问题",
+    "年龄段",
+    "乡镇（街道）",
+    "性别",
+    "月份",
+    "回答（个人信息已替换）",
+    "主题",
+    "行动任务",
+    "编码本版本",
+)
+LEGEND = "<10：少于 10 名孩子；×：为防止从合计推算而隐去"
+
+
+def neutralise(text):
+    """Keep a spreadsheet from running a cell as a formula."""
+    if isinstance(text, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def stream_csv(chunks: Iterable[list[list]]) -> Iterator[str]:
+    """Yield a BOM, then one CSV text chunk per batch of rows."""
+    yield BOM
+    for rows in chunks:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([neutralise(cell) for cell in row] for row in rows)
+        yield buffer.getvalue()
+
+
+def table_rows(report, describe: list[tuple[str, str]]) -> list[list]:
+    """Return a report's aggregate tables as rows: a heading, then each table."""
+    rows = [[label, value] for label, value in describe]
+    rows.append(["说明", LEGEND])
+    for table in report.tables:
+        rows += [[], [table.title], table.header(), *table.body()]
+    return rows
+
+
+def write_xlsx(sheets: Iterable[tuple[str, Iterable[list]]]):
+    """Write sheets of rows in write-only mode to a temporary file; return it open.
+
+    The file is positioned at its start and removed once closed.
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        for row in rows:
+            sheet.append([neutralise(cell) for cell in row])
+    # returned open: the response closes it once sent
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def report_sheets(report, describe: list[tuple[str, str]]):
+    """Return a report's tables as (sheet title, rows), a description sheet first."""
+    about = [[label, value] for label, value in describe]
+    about.append(["说明", LEGEND])
+    sheets = [("说明", about)]
+    for number, table in enumerate(report.tables, start=1):
+        rows = [[table.title], table.header(), *table.body()]
+        sheets.append((f"{number} {table.corner}", rows))
+    return sheets
+
+
+def answer_batches(query_for, batch=None) -> Iterator[list[list]]:
+    """Yield masked answers in scope with themes and tasks, one batch at a time.
+
+    `query_for(last_id, size)` returns the select of the next batch of answers
+    after `last_id`; the caller builds it from the report filters. The session
+    is taken when reading starts, so a streamed response reads on the session
+    its own (re-entered) request context closes.
+    """
+    from analysis.models import AnswerTask, AnswerTheme
+    from analysis.reports import GENDERS, month_of
+    from core.db import get_session
+
+    size = batch or BATCH
+    last_id, sent = 0, 0
+    yield [list(ANSWER_COLUMNS)]
+    session = get_session()
+    while True:
+        rows = session.exec(query_for(last_id, size)).all()
+        if not rows:
+            break
+        ids = [row[0] for row in rows]
+        themes = _grouped(
+            session,
+            AnswerTheme.answer_id,
+            (AnswerTheme.label, AnswerTheme.codebook_version),
+            ids,
+        )
+        tasks = _grouped(session, AnswerTask.answer_id, (AnswerTask.task_number,), ids)
+        yield [_answer_line(row, themes, tasks, GENDERS, month_of) for row in rows]
+        last_id, sent = ids[-1], sent + len(rows)
+    log.info("Answer export read %s answers", sent)
+
+
+def _grouped(session, key_column, columns, ids) -> dict:
+    """Return key -> [values] of columns for the rows whose key is in ids."""
+    from sqlmodel import select
+
+    found = {}
+    for key, *values in session.exec(
+        select(key_column, *columns).where(key_column.in_(ids))
+    ):
+        found.setdefault(key, []).append(tuple(values))
+    return found
+
+
+def _answer_line(row, themes, tasks, genders, month_of) -> list:
+    """Return one answer as an export row."""
+    answer_id, question, masked, band, township, gender, at, survey = row
+    hits = themes.get(answer_id, [])
+    return [
+        answer_id,
+        survey,
+        question,
+        band,
+        township,
+        genders.get(gender or "none", ""),
+        month_of(at),
+        masked,
+        ";".join(label for label, _ in hits),
+        ";".join(str(n) for (n,) in sorted(tasks.get(answer_id, []))),
+        ";".join(sorted({version for _, version in hits})),
+    ]

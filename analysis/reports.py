@@ -1,0 +1,681 @@
+"""Theme reports over children's open answers: filters, scope and protected tables.
+
+Every count in a report is of children (responses) and is protected by
+analysis.disclosure before it leaves this module. Answers flagged for
+safeguarding are never in scope. A report filtered on one of township, band
+or gender and broken down by another is a crossed breakdown: it is shown only
+if every cell of that crossing has 10 or more children, else the finer filter
+is dropped and the report says so.
+"""
+
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from analysis import evidence
+from analysis.disclosure import (
+    THRESHOLD,
+    Protected,
+    cross_table,
+    crossed_allowed,
+    rows_with_totals,
+    shown,
+)
+from analysis.models import AnswerTask, AnswerTheme
+from participation.models import Task, Township
+from surveys.models import BANDS, Answer, Launch, Response, Survey
+
+log = logging.getLogger(__name__)
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+BREAKDOWNS = {
+    "theme": "主题",
+    "township": "乡镇（街道）",
+    "band": "年龄段",
+    "gender": "性别",
+    "month": "月份",
+    "task": "行动任务",
+}
+GENDERS = {"f": "女", "m": "男", "none": "未填"}
+#: the breakdowns that describe children; dropped in this order when too fine
+DEMOGRAPHIC = ("gender", "band", "township")
+LABELS = {
+    "by": "分组",
+    "township": "乡镇（街道）",
+    "band": "年龄段",
+    "gender": "性别",
+    "survey": "问卷",
+    "start": "起始月份",
+    "end": "截止月份",
+    "theme": "主题",
+}
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+QUOTES = 6
+
+
+class FilterError(ValueError):
+    """Report filters that cannot be used, with messages for staff."""
+
+    def __init__(self, messages):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report is about; empty fields mean no filter."""
+
+    by: str = "theme"
+    township: str | None = None
+    band: str | None = None
+    gender: str | None = None
+    survey: str | None = None
+    start: str | None = None
+    end: str | None = None
+    theme: str | None = None
+
+    def params(self) -> dict:
+        """Return the filters as query arguments, empty ones left out."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)
+        }
+
+    def without(self, name) -> "Filters":
+        """Return the filters with one of them cleared."""
+        return replace(self, **{name: None})
+
+
+@dataclass(frozen=True)
+class Options:
+    """The values each filter may take, with their labels."""
+
+    townships: dict[str, str]
+    surveys: dict[str, str]
+    themes: dict[str, str]
+    tasks: dict[int, str]
+    bands: tuple[str, ...] = BANDS
+    genders: dict[str, str] = field(default_factory=lambda: dict(GENDERS))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One open answer in scope, without its words."""
+
+    answer_id: int
+    response_id: str
+    band: str
+    township: str
+    gender: str
+    month: str
+    survey: str
+
+
+@dataclass
+class Table:
+    """A table of shown counts, for the page and for exports."""
+
+    title: str
+    corner: str
+    columns: list[tuple]
+    rows: list[tuple]
+    cells: dict
+    row_totals: dict | None = None
+    col_totals: dict | None = None
+    grand: object = None
+    footer: str = "合计"
+
+    def header(self) -> list[str]:
+        """Return the header row as text."""
+        total = ["合计"] if self.row_totals is not None else []
+        return [self.corner, *(label for _, label in self.columns), *total]
+
+    def body(self) -> list[list]:
+        """Return the rows, each a label then shown values."""
+        lines = []
+        for key, label in self.rows:
+            line = [label, *(self.cells.get((key, c), 0) for c, _ in self.columns)]
+            if self.row_totals is not None:
+                line.append(self.row_totals.get(key, 0))
+            lines.append(line)
+        if self.col_totals is not None:
+            line = [self.footer, *(self.col_totals.get(c, 0) for c, _ in self.columns)]
+            if self.row_totals is not None:
+                line.append(self.grand)
+            lines.append(line)
+        return lines
+
+
+@dataclass
+class Report:
+    """A theme report as shown: protected tables, notices, quotes and versions."""
+
+    asked: Filters
+    filters: Filters
+    notices: list[str]
+    children: object
+    answers: object
+    main: Table
+    who: Table
+    extra: list[Table]
+    bars: list[dict]
+    quotes: list[dict]
+    versions: list[str]
+    cloud_texts: int
+
+    @property
+    def tables(self) -> list[Table]:
+        """Return every aggregate table of the report, for exports."""
+        return [self.main, self.who, *self.extra]
+
+
+# -- filters ----------------------------------------------------------------------
+
+
+def load_options(session: Session, codebook) -> Options:
+    """Return the filter values the database and the codebook allow."""
+    return Options(
+        townships={
+            t.code: t.name
+            for t in session.exec(select(Township).order_by(Township.code))
+        },
+        surveys={
+            s.key: s.title for s in session.exec(select(Survey).order_by(Survey.id))
+        },
+        themes={t.key: t.label for t in codebook.themes},
+        tasks={
+            t.number: t.title for t in session.exec(select(Task).order_by(Task.number))
+        },
+    )
+
+
+def parse_filters(args, options: Options) -> Filters:
+    """Read filters from query arguments; raise FilterError naming each bad one."""
+    allowed = {
+        "by": BREAKDOWNS,
+        "township": options.townships,
+        "band": options.bands,
+        "gender": options.genders,
+        "survey": options.surveys,
+        "theme": options.themes,
+    }
+    values, errors = {}, []
+    for name, choices in allowed.items():
+        value = (args.get(name) or "").strip()
+        if value and value not in choices:
+            errors.append(f"{LABELS[name]}“{value[:20]}”不是可选的值，请从列表里选。")
+        elif value:
+            values[name] = value
+    for name in ("start", "end"):
+        value = (args.get(name) or "").strip()
+        if value and not _month_ok(value):
+            errors.append(f"{LABELS[name]}“{value[:20]}”要写成 2024-05 这样的年-月。")
+        elif value:
+            values[name] = value
+    if values.get("start") and values.get("end") and values["start"] > values["end"]:
+        errors.append("起始月份晚于截止月份。")
+    if errors:
+        raise FilterError(errors)
+    return Filters(**values)
+
+
+def _month_ok(value: str) -> bool:
+    """Tell whether a value is a plausible year-month."""
+    match = MONTH.match(value)
+    return bool(match) and 2000 <= int(match.group(1)) <= 2100
+
+
+def month_bounds(start: str | None, end: str | None):
+    """Return the UTC instants where the start month begins and the end month ends."""
+    low = _month_start(start) if start else None
+    high = None
+    if end:
+        year, month = map(int, end.split("-"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        high = _month_start(f"{year}-{month:02d}")
+    return low, high
+
+
+def _month_start(value: str) -> datetime:
+    """Return the UTC instant where a local month begins."""
+    year, month = map(int, value.split("-"))
+    return datetime(year, month, 1, tzinfo=TIMEZONE).astimezone(UTC)
+
+
+def month_of(moment: datetime) -> str:
+    """Return the local year-month of a stored instant."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(TIMEZONE).strftime("%Y-%m")
+
+
+# -- scope --------------------------------------------------------------------------
+
+
+def scope_query(filters: Filters, *columns):
+    """Return a select of columns over shown open answers matching the filters."""
+    query = (
+        select(*columns)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Launch, Launch.id == Response.launch_id)
+        .join(Survey, Survey.id == Launch.survey_id)
+        .where(Answer.masked.is_not(None), evidence.unflagged())
+    )
+    if filters.survey:
+        query = query.where(Survey.key == filters.survey)
+    low, high = month_bounds(filters.start, filters.end)
+    if low:
+        query = query.where(Response.submitted_at >= low)
+    if high:
+        query = query.where(Response.submitted_at < high)
+    if filters.theme:
+        query = query.where(
+            Answer.id.in_(
+                select(AnswerTheme.answer_id).where(AnswerTheme.theme == filters.theme)
+            )
+        )
+    return _demographic(query, filters)
+
+
+def _demographic(query, filters: Filters):
+    """Add the township, band and gender filters to a query."""
+    if filters.township:
+        query = query.where(Response.township_code == filters.township)
+    if filters.band:
+        query = query.where(Response.band == filters.band)
+    if filters.gender == "none":
+        query = query.where(Response.gender.is_(None))
+    elif filters.gender:
+        query = query.where(Response.gender == filters.gender)
+    return query
+
+
+def scope_rows(session: Session, filters: Filters) -> list[Row]:
+    """Return the answers in scope, ignoring the township, band and gender filters."""
+    wide = replace(filters, township=None, band=None, gender=None)
+    query = scope_query(
+        wide,
+        Answer.id,
+        Response.id,
+        Response.band,
+        Response.township_code,
+        Response.gender,
+        Response.submitted_at,
+        Survey.key,
+    ).order_by(Answer.id)
+    return [
+        Row(aid, rid, band, town, gender or "none", month_of(at), survey)
+        for aid, rid, band, town, gender, at, survey in session.exec(query)
+    ]
+
+
+def matches(row: Row, filters: Filters) -> bool:
+    """Tell whether a row meets the township, band and gender filters."""
+    return all(
+        getattr(filters, name) in (None, getattr(row, name)) for name in DEMOGRAPHIC
+    )
+
+
+def settle(rows: list[Row], filters: Filters) -> tuple[Filters, list[str]]:
+    """Drop demographic filters until the crossing they make is safe to show."""
+    dropped = []
+    while True:
+        dims = [name for name in DEMOGRAPHIC if getattr(filters, name)]
+        if filters.by in DEMOGRAPHIC and filters.by not in dims:
+            dims.append(filters.by)
+        if len(dims) < 2 or crossed_allowed(_children_by(rows, dims)):
+            return filters, dropped
+        name = next(n for n in DEMOGRAPHIC if getattr(filters, n) and n != filters.by)
+        filters = filters.without(name)
+        dropped.append(name)
+
+
+def _children_by(rows, dims) -> Counter:
+    """Count children in each combination of the given dimensions."""
+    groups = defaultdict(set)
+    for row in rows:
+        groups[tuple(getattr(row, d) for d in dims)].add(row.response_id)
+    return Counter({key: len(ids) for key, ids in groups.items()})
+
+
+# -- the report -------------------------------------------------------------------
+
+
+def build(session: Session, filters: Filters, options: Options) -> Report:
+    """Build the protected theme report for filters."""
+    wide = scope_rows(session, filters)
+    settled, dropped = settle(wide, filters)
+    rows = [row for row in wide if matches(row, settled)]
+    themes = _themes(session, [row.answer_id for row in rows])
+    stored = {t: label for hits in themes.values() for t, label, _ in hits}
+    labels = {**options.themes, **stored}
+
+    who, extra = _who(rows, settled, options)
+    main = _main(session, rows, themes, settled, options, labels)
+    if main.col_totals is not None:
+        main.col_totals = _footer(settled, who, extra)
+    report = Report(
+        asked=filters,
+        filters=settled,
+        notices=[_notice(name, filters, settled) for name in dropped],
+        children=who.grand,
+        answers=shown(len(rows)),
+        main=main,
+        who=who,
+        extra=extra,
+        bars=_bars(main, settled),
+        quotes=_quotes(session, rows, themes, settled),
+        versions=_versions(themes, rows),
+        cloud_texts=len(cloud_rows(session, rows)),
+    )
+    log.info("Report by %s built over %s answers", settled.by, len(rows))
+    return report
+
+
+def _notice(name, asked: Filters, settled: Filters) -> str:
+    """Say why a filter was dropped."""
+    dims = [LABELS[n] for n in DEMOGRAPHIC if getattr(asked, n)]
+    if asked.by in DEMOGRAPHIC and LABELS[asked.by] not in dims:
+        dims.append(LABELS[asked.by])
+    return (
+        f"按{'×'.join(dims)}交叉后有的格子不到 {THRESHOLD} 名孩子，"
+        f"所以没有按{LABELS[name]}筛选，显示的是范围更大的表。"
+    )
+
+
+def _themes(session, answer_ids) -> dict[int, tuple]:
+    """Return answer id -> ((theme, label, version), ...) for the answers."""
+    themed = defaultdict(list)
+    for start in range(0, len(answer_ids), 500):
+        chunk = answer_ids[start : start + 500]
+        query = select(
+            AnswerTheme.answer_id,
+            AnswerTheme.theme,
+            AnswerTheme.label,
+            AnswerTheme.codebook_version,
+        ).where(AnswerTheme.answer_id.in_(chunk))
+        for answer_id, theme, label, version in session.exec(query):
+            themed[answer_id].append((theme, label, version))
+    return {aid: tuple(hits) for aid, hits in themed.items()}
+
+
+def _tasks(session, answer_ids) -> dict[int, tuple[int, ...]]:
+    """Return answer id -> plan task numbers for the answers."""
+    linked = defaultdict(list)
+    for start in range(0, len(answer_ids), 500):
+        chunk = answer_ids[start : start + 500]
+        query = select(AnswerTask.answer_id, AnswerTask.task_number).where(
+            AnswerTask.answer_id.in_(chunk)
+        )
+        for answer_id, number in session.exec(query):
+            linked[answer_id].append(number)
+    return {aid: tuple(sorted(numbers)) for aid, numbers in linked.items()}
+
+
+def _who(rows, filters: Filters, options: Options) -> tuple[Table, list[Table]]:
+    """Protect the children in scope by township × band, with linked breakdowns."""
+    children = {row.response_id: row for row in rows}
+    counts = Counter((r.township, r.band) for r in children.values())
+    towns = _ordered({r.township for r in children.values()}, options.townships)
+    extra = {}
+    if not filters.gender:
+        extra["gender"] = Counter(r.gender for r in children.values())
+    if filters.by == "month":
+        extra["month"] = Counter(r.month for r in children.values())
+    protected = cross_table(counts, towns, BANDS, extra)
+
+    who = Table(
+        title="回答的孩子：乡镇（街道）× 年龄段",
+        corner="乡镇（街道）",
+        columns=[(band, f"{band} 岁") for band in BANDS],
+        rows=[(town, options.townships.get(town, town)) for town in towns],
+        cells={(t, b): protected[("cell", t, b)] for t in towns for b in BANDS},
+        row_totals={t: protected[("row", t)] for t in towns},
+        col_totals={b: protected[("col", b)] for b in BANDS},
+        grand=protected[("all",)],
+    )
+    tables = [
+        _breakdown_table(name, protected, counts) for name, counts in extra.items()
+    ]
+    return who, tables
+
+
+def _breakdown_table(name, protected: Protected, counts) -> Table:
+    """Return a one-column table of children by gender or by month."""
+    keys = _group_keys(name, counts)
+    return Table(
+        title=f"回答的孩子：{LABELS[name] if name in LABELS else BREAKDOWNS[name]}",
+        corner=BREAKDOWNS[name],
+        columns=[("n", "孩子数")],
+        rows=[(key, _group_label(name, key)) for key in keys],
+        cells={(key, "n"): protected[(name, key)] for key in keys},
+        col_totals={"n": protected[("all",)]},
+    )
+
+
+def _group_keys(name, counts) -> list:
+    """Return the non-empty groups of a breakdown in display order."""
+    if name == "gender":
+        return [g for g in GENDERS if counts.get(g)]
+    return sorted(k for k in counts if counts[k])
+
+
+def _group_label(name, key) -> str:
+    """Return how a group of a breakdown is labelled."""
+    return GENDERS.get(key, key) if name == "gender" else key
+
+
+def _ordered(keys, known: dict) -> list:
+    """Return keys in the order of a known mapping, unknown keys last."""
+    order = {key: i for i, key in enumerate(known)}
+    return sorted(keys, key=lambda k: (order.get(k, len(order)), k))
+
+
+def _main(session, rows, themes, filters, options, labels) -> Table:
+    """Return the report's main table for its breakdown."""
+    if filters.by == "theme":
+        return _theme_list(rows, themes, labels)
+    if filters.by == "task":
+        return _task_table(session, rows, options)
+    return _theme_table(rows, themes, filters.by, options, labels)
+
+
+def _theme_children(rows, themes, group=None) -> dict:
+    """Return (theme, group) -> set of children who spoke of the theme."""
+    children = defaultdict(set)
+    for row in rows:
+        for theme, _, _ in themes.get(row.answer_id, ()):
+            key = (theme, getattr(row, group)) if group else theme
+            children[key].add(row.response_id)
+    return children
+
+
+def _theme_list(rows, themes, labels) -> Table:
+    """Return children per theme, most first; themes overlap, so no total."""
+    children = _theme_children(rows, themes)
+    ranked = sorted(children, key=lambda t: (-len(children[t]), t))
+    return Table(
+        title="主题：谈到每个主题的孩子数",
+        corner="主题",
+        columns=[("n", "孩子数")],
+        rows=[(t, labels.get(t, t)) for t in ranked],
+        cells={(t, "n"): shown(len(children[t])) for t in ranked},
+    )
+
+
+def _theme_table(rows, themes, by, options, labels) -> Table:
+    """Return themes × groups, each row protected against its own total."""
+    children = _theme_children(rows, themes, by)
+    counts = Counter({key: len(ids) for key, ids in children.items()})
+    groups = _columns(by, {getattr(row, by) for row in rows}, options)
+    totals = Counter()
+    for (theme, _), n in counts.items():
+        totals[theme] += n
+    ranked = sorted(totals, key=lambda t: (-totals[t], t))
+    protected = rows_with_totals(counts, ranked, [key for key, _ in groups])
+    return Table(
+        title=f"主题 × {BREAKDOWNS[by]}：谈到每个主题的孩子数",
+        corner="主题",
+        columns=groups,
+        rows=[(t, labels.get(t, t)) for t in ranked],
+        cells={(t, g): protected[("cell", t, g)] for t in ranked for g, _ in groups},
+        row_totals={t: protected[("row", t)] for t in ranked},
+        col_totals={},
+        footer="回答的孩子",
+    )
+
+
+def _columns(by, keys, options) -> list[tuple]:
+    """Return a breakdown's groups as (key, label) in display order."""
+    if by == "township":
+        return [
+            (k, options.townships.get(k, k)) for k in _ordered(keys, options.townships)
+        ]
+    if by == "band":
+        return [(b, f"{b} 岁") for b in BANDS if b in keys]
+    if by == "gender":
+        return [(g, label) for g, label in GENDERS.items() if g in keys]
+    return [(k, k) for k in sorted(keys)]
+
+
+def _task_table(session, rows, options) -> Table:
+    """Return plan tasks × age bands: children whose answers speak to each task."""
+    tasks = _tasks(session, [row.answer_id for row in rows])
+    children = defaultdict(set)
+    for row in rows:
+        for number in tasks.get(row.answer_id, ()):
+            children[(number, row.band)].add(row.response_id)
+    counts = Counter({key: len(ids) for key, ids in children.items()})
+    numbers = sorted({number for number, _ in counts})
+    protected = rows_with_totals(counts, numbers, BANDS)
+    return Table(
+        title="行动任务 × 年龄段：谈到每项任务的孩子数",
+        corner="行动任务",
+        columns=[(band, f"{band} 岁") for band in BANDS],
+        rows=[(n, f"{n}. {options.tasks.get(n, '')}".strip()) for n in numbers],
+        cells={(n, b): protected[("cell", n, b)] for n in numbers for b in BANDS},
+        row_totals={n: protected[("row", n)] for n in numbers},
+    )
+
+
+def _footer(filters: Filters, who: Table, extra: list[Table]) -> dict:
+    """Return children per group, as the protected who table shows them."""
+    if filters.by == "township":
+        return dict(who.row_totals)
+    if filters.by == "band":
+        return dict(who.col_totals)
+    for table in extra:
+        if table.corner == BREAKDOWNS[filters.by]:
+            return {key: table.cells[(key, "n")] for key, _ in table.rows}
+    return {getattr(filters, filters.by): who.grand}
+
+
+def _bars(main: Table, filters: Filters) -> list[dict]:
+    """Return bar lengths for the report's chart; hidden counts get no bar."""
+    if filters.by == "theme":
+        items = [(key, label, main.cells[(key, "n")]) for key, label in main.rows]
+    elif filters.by == "task":
+        items = [(key, label, main.row_totals[key]) for key, label in main.rows]
+    else:
+        items = [(k, label, main.col_totals.get(k, 0)) for k, label in main.columns]
+    top = max((v for _, _, v in items if isinstance(v, int)), default=0)
+    return [
+        {
+            "key": key,
+            "label": label,
+            "value": value,
+            "width": round(100 * value / top, 1)
+            if isinstance(value, int) and top
+            else 0,
+        }
+        for key, label, value in items
+    ]
+
+
+def _quotes(session, rows, themes, filters: Filters) -> list[dict]:
+    """Pick safe quotes, answers with themes first; a theme filter limits evidence."""
+    ordered = sorted(rows, key=lambda r: (r.answer_id not in themes, r.answer_id))
+    candidates = [(r.answer_id, r.township, r.band) for r in ordered]
+    keys = {filters.theme} if filters.theme else None
+    return evidence.pick_quotes(session, candidates, QUOTES, keys)
+
+
+def _versions(themes, rows) -> list[str]:
+    """Return the codebook versions behind the report's themes, most used first."""
+    used = Counter()
+    for row in rows:
+        used.update({version for _, _, version in themes.get(row.answer_id, ())})
+    return [version for version, _ in used.most_common()]
+
+
+def cloud_rows(session, rows) -> list[int]:
+    """Return the answers a word cloud may use: from township × band groups of 10+."""
+    sizes = evidence.group_sizes(session)
+    return [
+        row.answer_id
+        for row in rows
+        if sizes.get((row.township, row.band), 0) >= THRESHOLD
+    ]
+
+
+def cloud_texts(session: Session, filters: Filters) -> list[str]:
+    """Return the masked answers behind a report's word cloud, or [] if too few."""
+    wide = scope_rows(session, filters)
+    settled, _ = settle(wide, filters)
+    ids = cloud_rows(session, [row for row in wide if matches(row, settled)])
+    if len(ids) < THRESHOLD:
+        return []
+    texts = []
+    for start in range(0, len(ids), 500):
+        texts += session.exec(
+            select(Answer.masked).where(Answer.id.in_(ids[start : start + 500]))
+        ).all()
+    return [text for text in texts if text]
+
+
+def answer_query(filters: Filters):
+    """Return a function giving the select of the next batch of answers to export."""
+
+    def next_batch(last_id: int, size: int):
+        """Return the select of up to size answers after last_id."""
+        query = scope_query(
+            filters,
+            Answer.id,
+            Answer.question_key,
+            Answer.masked,
+            Response.band,
+            Township.name,
+            Response.gender,
+            Response.submitted_at,
+            Survey.title,
+        ).join(Township, Township.code == Response.township_code)
+        return query.where(Answer.id > last_id).order_by(Answer.id).limit(size)
+
+    return next_batch
+
+
+def describe(filters: Filters, options: Options, versions, now=None) -> list[tuple]:
+    """Return label and value pairs that say what a report covers."""
+    names = {
+        "township": options.townships,
+        "band": {b: f"{b} 岁" for b in options.bands},
+        "gender": options.genders,
+        "survey": options.surveys,
+        "theme": options.themes,
+    }
+    chosen = [
+        f"{LABELS[name]}：{names[name].get(value, value) if name in names else value}"
+        for name, value in filters.params().items()
+        if name != "by"
+    ]
+    moment = (now or datetime.now(UTC)).astimezone(TIMEZONE)
+    return [
+        ("报告", f"童声主题报告 · 按{BREAKDOWNS[filters.by]}"),
+        ("筛选", "；".join(chosen) or "全部"),
+        ("编码本版本", "、".join(versions) or "—"),
+        ("生成时间", moment.strftime("%Y-%m-%d %H:%M")),
+    ]

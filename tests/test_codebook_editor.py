@@ -1,0 +1,275 @@
+"""The codebook edited on the site: versions, history, and re-coding jobs."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from analysis import codebook_store
+from analysis import operations as analysis_ops
+from analysis.classify import classify
+from analysis.codebook import load_codebook
+from analysis.models import AnswerTask, AnswerTheme
+from analysis.models_reports import CodebookVersion, RecodeJob
+from core.models import utcnow
+from tests.test_reports_data import PARK, add_children, use_test_codebook
+
+CLIMB = "我们想要一面攀岩墙"
+
+
+@pytest.fixture
+def staff(login):
+    return login("staff", display_name="编码员甲")
+
+
+def _versions(session):
+    return session.exec(select(CodebookVersion).order_by(CodebookVersion.id)).all()
+
+
+def _jobs(session):
+    session.expire_all()
+    return session.exec(select(RecodeJob).order_by(RecodeJob.id)).all()
+
+
+def test_page_lists_the_seed_file_before_any_edit(client, staff, session):
+    seed = load_codebook()
+    first = seed.themes[0]
+
+    html = client.get("/codebook").get_data(as_text=True)
+
+    assert f"当前版本 {seed.version}" in html
+    assert first.label in html and first.key in html
+    assert (
+        codebook_store.themes_for_display(codebook_store.seed_text())[0]["keywords"][0]
+        in html
+    )
+    assert analysis_ops.current_codebook(session).version == seed.version
+
+
+@pytest.mark.parametrize("role", ["department", "facilitator", "safeguarding"])
+def test_only_staff_edit_the_codebook(client, login, role):
+    login(role)
+
+    assert client.get("/codebook").status_code == 403
+    assert client.post("/codebook/keyword", data={}).status_code == 403
+
+
+def test_adding_a_keyword_saves_a_version_and_queues_recoding(client, staff, session):
+    seed = load_codebook()
+    theme = seed.themes[0].key
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": theme, "keyword": "测试新词", "base": seed.version},
+    )
+
+    assert page.status_code == 303
+    seed_row, newest = _versions(session)
+    assert seed_row.content == codebook_store.seed_text()
+    assert seed_row.version == seed.version and seed_row.created_by is None
+    assert newest.parent_id == seed_row.id and newest.created_by == staff.id
+    current = analysis_ops.current_codebook(session)
+    assert current.version == newest.version != seed.version
+    hits = classify("我觉得测试新词很重要", current)
+    assert theme in {hit.theme for hit in hits}
+    (job,) = _jobs(session)
+    assert (job.status, job.codebook_version) == ("queued", newest.version)
+    html = client.get("/codebook").get_data(as_text=True)
+    assert "重新编码中…" in html and "测试新词" in html
+
+
+def test_a_recode_job_codes_stored_answers_with_the_new_version(
+    app, client, staff, session, make_launch
+):
+    base = use_test_codebook(session)
+    answers = add_children(session, make_launch(), 2, CLIMB)
+    assert not session.exec(select(AnswerTheme)).all()
+
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "攀岩", "base": base}
+    )
+    with app.app_context():
+        assert codebook_store.run_pending() == 1
+
+    newest = _versions(session)[-1]
+    themes = session.exec(select(AnswerTheme)).all()
+    assert {(t.answer_id, t.theme) for t in themes} == {
+        (a.id, "parks") for a in answers
+    }
+    assert {t.codebook_version for t in themes} == {newest.version}
+    assert [j.status for j in _jobs(session)] == ["done"]
+    assert "重新编码中…" not in client.get("/codebook").get_data(as_text=True)
+
+
+def test_moving_a_theme_to_other_tasks_recodes_its_tasks(
+    app, client, staff, session, make_launch
+):
+    base = use_test_codebook(session)
+    add_children(session, make_launch(), 2, PARK)
+
+    page = client.post(
+        "/codebook/tasks", data={"theme": "parks", "tasks": "21；20", "base": base}
+    )
+    with app.app_context():
+        codebook_store.run_pending()
+
+    assert page.status_code == 303
+    assert analysis_ops.current_codebook(session).theme("parks").tasks == (20, 21)
+    assert set(session.exec(select(AnswerTask.task_number)).all()) == {20, 21}
+
+
+def test_adding_a_theme(app, client, staff, session, make_launch):
+    base = use_test_codebook(session)
+    add_children(session, make_launch(), 1, CLIMB)
+
+    client.post(
+        "/codebook/theme",
+        data={
+            "key": "climbing",
+            "label": "攀岩和户外运动",
+            "tasks": "14",
+            "keywords": "攀岩\n户外运动",
+            "base": base,
+        },
+    )
+    with app.app_context():
+        codebook_store.run_pending()
+
+    theme = analysis_ops.current_codebook(session).theme("climbing")
+    assert (theme.label, theme.tasks) == ("攀岩和户外运动", (14,))
+    assert session.exec(select(AnswerTheme.theme)).all() == ["climbing"]
+
+
+@pytest.mark.parametrize(
+    ("change", "data", "message"),
+    [
+        ("keyword", {"theme": "parks", "keyword": ""}, "关键词：请填写"),
+        ("keyword", {"theme": "parks", "keyword": "秋千;滑梯"}, "一次只加一个关键词"),
+        ("keyword", {"theme": "parks", "keyword": "公园"}, "已经有关键词“公园”"),
+        ("keyword", {"theme": "nothing", "keyword": "秋千"}, "没有主题 nothing"),
+        ("tasks", {"theme": "parks", "tasks": "33"}, "“33”不是 1–32 的任务编号"),
+        ("tasks", {"theme": "parks", "tasks": "十八"}, "“十八”不是 1–32 的任务编号"),
+        ("tasks", {"theme": "parks", "tasks": "18"}, "已经对应这些任务"),
+        (
+            "theme",
+            {"key": "Bad Key", "label": "x", "tasks": "1", "keywords": "x"},
+            "主题代号只能用小写字母",
+        ),
+        (
+            "theme",
+            {"key": "parks", "label": "x", "tasks": "1", "keywords": "x"},
+            "已经有主题 parks",
+        ),
+    ],
+)
+def test_bad_changes_are_explained_and_not_saved(
+    client, staff, session, change, data, message
+):
+    base = use_test_codebook(session)
+
+    page = client.post(f"/codebook/{change}", data={**data, "base": base})
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
+
+
+def test_an_edit_from_a_stale_page_is_refused(client, staff, session):
+    use_test_codebook(session)
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "parks", "keyword": "秋千", "base": "0000000000"},
+    )
+
+    assert page.status_code == 409
+    assert "刚被别人改过" in page.get_data(as_text=True)
+
+
+def test_unknown_change_is_404(client, staff):
+    assert client.post("/codebook/delete-everything", data={}).status_code == 404
+
+
+def test_history_shows_who_changed_which_rows(client, staff, session):
+    base = use_test_codebook(session)
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "秋千", "base": base}
+    )
+    newest = _versions(session)[-1].version
+    client.post(
+        "/codebook/tasks", data={"theme": "roads", "tasks": "20;21", "base": newest}
+    )
+
+    html = client.get("/codebook/history").get_data(as_text=True)
+
+    history = html.split('<ol class="history"', 1)[1]
+    assert history.count("编码员甲") == 2
+    assert "公园和广场（parks）" in html and "+秋千" in html
+    assert "上学路上的车（roads）" in html and "+21" in html
+    assert html.index("+21") < html.index("+秋千")
+
+
+def test_diff_rows_names_added_removed_and_changed_themes():
+    old = "theme,label,tasks,keywords,notes\na,甲,1,x;y,\nb,乙,2,z,\n"
+    new = "theme,label,tasks,keywords,notes\na,甲,1;3,x;w,\nc,丙,4,v,\n"
+
+    changes = codebook_store.diff_rows(old, new)
+
+    kinds = {(c["kind"], c["theme"]["key"]) for c in changes}
+    assert kinds == {("changed", "a"), ("removed", "b"), ("added", "c")}
+    fields = next(c["fields"] for c in changes if c["kind"] == "changed")
+    assert {"name": "tasks", "added": ["3"], "removed": []} in fields
+    assert {"name": "keywords", "added": ["w"], "removed": ["y"]} in fields
+
+
+def test_only_one_process_claims_a_job(app, session):
+    session.add(RecodeJob(codebook_version="x"))
+    session.commit()
+    engine = app.extensions["db_engine"]
+
+    with Session(engine) as one, Session(engine) as two:
+        first, second = codebook_store.claim(one), codebook_store.claim(two)
+
+    assert (first is None) != (second is None)
+
+
+def test_a_job_left_running_by_a_dead_process_is_claimed_again(app, session):
+    stale = utcnow() - codebook_store.STALE_AFTER - timedelta(minutes=1)
+    session.add(RecodeJob(codebook_version="x", status="running", started_at=stale))
+    session.add(RecodeJob(codebook_version="y", status="running", started_at=utcnow()))
+    session.commit()
+
+    with Session(app.extensions["db_engine"]) as other:
+        job = codebook_store.claim(other)
+
+    assert job is not None and job.codebook_version == "x"
+
+
+def test_the_worker_thread_starts_after_the_response(app, client, staff, session):
+    base = use_test_codebook(session)
+    app.config["RECODE_WORKER"] = "thread"
+
+    page = client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "秋千", "base": base}
+    )
+    assert [j.status for j in _jobs(session)] == ["queued"]
+    page.close()
+
+    for _ in range(300):
+        if [j.status for j in _jobs(session)] == ["done"]:
+            break
+        time.sleep(0.1)
+    assert [j.status for j in _jobs(session)] == ["done"]
+    assert _jobs(session)[0].worker == codebook_store.WORKER
+
+
+def test_recode_command_runs_queued_jobs(runner, session):
+    use_test_codebook(session)
+
+    result = runner.invoke(args=["reports", "recode", "--queue"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 re-coding jobs run" in result.output
+    assert [j.status for j in _jobs(session)] == ["done"]

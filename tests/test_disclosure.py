@@ -1,0 +1,211 @@
+"""Small counts are hidden, and no hidden count can be worked back from totals."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.disclosure import (
+    HIDDEN,
+    SECONDARY,
+    Sum,
+    cross_table,
+    crossed_allowed,
+    is_hidden,
+    one_way,
+    protect,
+    recoverable,
+    rows_with_totals,
+    shown,
+)
+
+BANDS = ("6-8", "9-11", "12-14", "15-17")
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, 0), (1, HIDDEN), (9, HIDDEN), (10, 10), (250, 250)]
+)
+def test_shown_hides_one_to_nine(count, expected):
+    assert shown(count) == expected
+
+
+def test_checker_recovers_a_cell_hidden_alone():
+    values = {"a": 12, "b": HIDDEN, "total": 15}
+
+    assert recoverable(values, [Sum(("a", "b"), "total")]) == {"b": 3}
+
+
+def test_checker_recovers_cells_pinned_by_their_ranges():
+    # two hidden cells of 1 to 9 that add up to 2 can only be 1 and 1
+    values = {"a": 30, "b": HIDDEN, "c": HIDDEN, "total": 32}
+
+    found = recoverable(values, [Sum(("a", "b", "c"), "total")])
+
+    assert found == {"b": 1, "c": 1}
+
+
+def test_checker_breaks_primary_only_suppression_of_a_two_way_table():
+    counts = {
+        ("cell", r, c): n
+        for (r, c), n in {
+            ("r1", "c1"): 3,
+            ("r1", "c2"): 4,
+            ("r2", "c1"): 5,
+            ("r2", "c2"): 2,
+            ("r2", "c3"): 4,
+            ("r3", "c3"): 20,
+        }.items()
+    }
+    naive = {key: shown(n) for key, n in counts.items()}
+    for r, c in [("r1", "c3"), ("r3", "c1"), ("r3", "c2")]:
+        naive[("cell", r, c)] = 0
+    table = cross_table(
+        {(k[1], k[2]): n for k, n in counts.items()},
+        ["r1", "r2", "r3"],
+        ["c1", "c2", "c3"],
+    )
+    naive.update({k: shown(v) for k, v in _totals(counts).items()})
+
+    assert recoverable(naive, table.sums)
+    assert recoverable(table.values, table.sums) == {}
+
+
+def _totals(counts):
+    totals = {}
+    for (_, r, c), n in counts.items():
+        totals[("row", r)] = totals.get(("row", r), 0) + n
+        totals[("col", c)] = totals.get(("col", c), 0) + n
+        totals[("all",)] = totals.get(("all",), 0) + n
+    return totals
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"a": 12, "b": 3, "c": 40},
+        {"a": 10, "b": 1},
+        {"a": 1, "b": 1, "c": 30},
+        {"a": 5},
+        {"a": 9, "b": 0, "c": 0},
+        {"a": 15, "b": 20},
+    ],
+)
+def test_one_way_leaves_nothing_to_recompute(cells):
+    shown_cells, total = one_way(cells)
+    values = {**shown_cells, "total": total}
+
+    assert recoverable(values, [Sum(tuple(cells), "total")]) == {}
+    for key, count in cells.items():
+        assert (shown_cells[key] == HIDDEN) == (0 < count < 10)
+
+
+def test_one_way_hides_a_second_cell_and_never_a_zero():
+    shown_cells, total = one_way(
+        {"乐成街道": 12, "柳市镇": 3, "白石街道": 0, "城东": 40}
+    )
+
+    assert shown_cells == {
+        "乐成街道": SECONDARY,
+        "柳市镇": HIDDEN,
+        "白石街道": 0,
+        "城东": 40,
+    }
+    assert total == 55
+
+
+def test_cross_table_protects_the_township_by_band_table():
+    counts = {
+        ("lecheng", "6-8"): 12,
+        ("lecheng", "9-11"): 3,
+        ("lecheng", "12-14"): 15,
+        ("lecheng", "15-17"): 11,
+        ("liushi", "6-8"): 20,
+        ("liushi", "9-11"): 14,
+        ("liushi", "12-14"): 18,
+        ("liushi", "15-17"): 25,
+    }
+    table = cross_table(counts, ["lecheng", "liushi"], BANDS)
+
+    assert table[("cell", "lecheng", "9-11")] == HIDDEN
+    hidden_in_row = [b for b in BANDS if is_hidden(table[("cell", "lecheng", b)])]
+    hidden_in_col = [
+        t for t in ("lecheng", "liushi") if is_hidden(table[("cell", t, "9-11")])
+    ]
+    assert len(hidden_in_row) >= 2 or is_hidden(table[("row", "lecheng")])
+    assert len(hidden_in_col) >= 2 or is_hidden(table[("col", "9-11")])
+    assert recoverable(table.values, table.sums) == {}
+
+
+def test_cross_table_links_other_breakdowns_to_the_grand_total():
+    counts = {("a", "6-8"): 30, ("b", "6-8"): 40}
+    table = cross_table(
+        counts, ["a", "b"], ["6-8"], extra={"gender": {"f": 66, "m": 4}}
+    )
+
+    assert table[("gender", "m")] == HIDDEN
+    assert table[("gender", "f")] == SECONDARY or table[("all",)] == SECONDARY
+    assert recoverable(table.values, table.sums) == {}
+
+
+def test_rows_with_totals_protects_each_row_on_its_own():
+    counts = {
+        ("parks", "a"): 12,
+        ("parks", "b"): 2,
+        ("roads", "a"): 30,
+        ("roads", "b"): 40,
+    }
+    table = rows_with_totals(counts, ["parks", "roads"], ["a", "b"])
+
+    assert table[("cell", "parks", "b")] == HIDDEN
+    assert table[("cell", "parks", "a")] == SECONDARY
+    assert table[("row", "parks")] == 14
+    assert table[("cell", "roads", "a")] == 30
+    assert recoverable(table.values, table.sums) == {}
+
+
+@pytest.mark.parametrize(
+    ("cells", "allowed"),
+    [
+        ({("f", "a"): 12, ("m", "a"): 10}, True),
+        ({("f", "a"): 12, ("m", "a"): 9}, False),
+        ({("f", "a"): 12, ("m", "a"): 0}, True),
+    ],
+)
+def test_crossed_allowed_needs_ten_in_every_cell(cells, allowed):
+    assert crossed_allowed(cells) is allowed
+
+
+def test_protect_hides_a_total_when_nothing_else_can_cover():
+    values = protect({"a": 4, "b": 0, "total": 4}, [Sum(("a", "b"), "total")])
+
+    assert values["a"] == HIDDEN
+    assert values["total"] == HIDDEN
+
+
+tables = st.integers(min_value=1, max_value=5).flatmap(
+    lambda rows: st.lists(
+        st.lists(
+            st.sampled_from([0, 1, 2, 5, 9, 10, 11, 14, 30, 80]), min_size=4, max_size=4
+        ),
+        min_size=rows,
+        max_size=rows,
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables)
+def test_no_random_table_gives_a_hidden_count_away(grid):
+    rows = [f"t{i}" for i in range(len(grid))]
+    counts = {
+        (r, b): n
+        for r, line in zip(rows, grid, strict=True)
+        for b, n in zip(BANDS, line, strict=True)
+    }
+    table = cross_table(counts, rows, BANDS)
+
+    assert recoverable(table.values, table.sums) == {}
+    for (r, b), n in counts.items():
+        if 0 < n < 10:
+            assert table[("cell", r, b)] == HIDDEN
+        if n == 0:
+            assert table[("cell", r, b)] == 0

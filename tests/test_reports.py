@@ -1,0 +1,322 @@
+"""Theme reports: breakdowns, filters, disclosure control and safeguarding."""
+
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+
+from analysis import reports
+from analysis.disclosure import HIDDEN, SECONDARY, Sum, recoverable
+from analysis.models_reports import RecodeJob
+from tests.test_reports_data import (
+    LIBRARY,
+    PARK,
+    ROAD,
+    SECRET,
+    add_children,
+    flag,
+    use_test_codebook,
+)
+
+SMALL = "小区门口的红绿灯时间太短了"
+WHO = "回答的孩子：乡镇（街道）× 年龄段"
+
+
+@pytest.fixture
+def city(session, make_launch):
+    """Children in two townships; lecheng 6-8 is a group of 3."""
+    version = use_test_codebook(session)
+    lecheng_9 = make_launch(band="9-11", township="lecheng")
+    add_children(session, lecheng_9, 6, PARK, gender="f")
+    add_children(session, lecheng_9, 6, PARK, gender="m")
+    secret = add_children(session, lecheng_9, 1, SECRET, gender="f")[0]
+    flag(session, secret)
+    add_children(session, make_launch(band="6-8", township="lecheng"), 3, SMALL)
+    add_children(session, make_launch(band="9-11", township="liushi"), 15, LIBRARY)
+    add_children(session, make_launch(band="6-8", township="liushi"), 11, ROAD)
+    april = datetime(2025, 3, 31, 20, 0, tzinfo=UTC)
+    add_children(
+        session, make_launch(band="12-14", township="liushi"), 20, PARK, when=april
+    )
+    return {"version": version, "secret": secret}
+
+
+@pytest.fixture
+def staff(login):
+    return login("staff")
+
+
+@pytest.mark.parametrize("by", list(reports.BREAKDOWNS))
+def test_each_breakdown_renders_with_its_codebook_version(client, city, staff, by):
+    page = client.get(f"/reports/?by={by}")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"编码本版本 {city['version']}" in html
+    assert "style=" not in html
+    assert "<script" not in html
+
+
+def test_reports_are_for_staff_only(client, city, login):
+    login("department")
+
+    assert client.get("/reports/").status_code == 403
+    assert client.get("/reports/export.csv").status_code == 403
+    assert client.get("/reports/answers.csv").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("township=nowhere", "乡镇（街道）“nowhere”不是可选的值"),
+        ("band=5-7", "年龄段“5-7”不是可选的值"),
+        ("gender=x", "性别“x”不是可选的值"),
+        ("survey=nope", "问卷“nope”不是可选的值"),
+        ("theme=nope", "主题“nope”不是可选的值"),
+        ("by=colour", "分组“colour”不是可选的值"),
+        ("start=2025-13", "起始月份“2025-13”要写成 2024-05 这样的年-月"),
+        ("end=下个月", "截止月份“下个月”要写成"),
+        ("start=2025-05&end=2025-01", "起始月份晚于截止月份"),
+        ("township=%3Cscript%3Ex", "“&lt;script&gt;x”不是可选的值"),
+    ],
+)
+def test_bad_filters_give_a_clear_message(client, city, staff, query, message):
+    page = client.get(f"/reports/?{query}")
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/reports/export.csv", "/reports/cloud.png"])
+def test_bad_filters_on_downloads_are_400_not_500(client, city, staff, path):
+    page = client.get(f"{path}?band=99")
+
+    assert page.status_code == 400
+    assert "年龄段“99”不是可选的值" in page.get_data(as_text=True)
+
+
+class _Tables(HTMLParser):
+    """Collect the rendered tables: caption -> rows of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._rows, self._cell, self._caption = {}, None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._rows, self._caption = [], ""
+        elif tag == "caption":
+            self._cell = ""
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._rows is not None:
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._caption, self._cell = self._cell.strip(), None
+        elif tag in ("td", "th") and self._cell is not None and self._rows:
+            self._rows[-1].append(self._cell.strip())
+            self._cell = None
+        elif tag == "table" and self._rows is not None:
+            self.tables[self._caption] = self._rows
+            self._rows = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _page_tables(html):
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def _as_sums(rows):
+    """Turn a rendered table with row and column totals into values and sums."""
+    header, *body, footer = rows
+    columns = header[1:-1]
+    values, sums = {}, []
+    for line in body:
+        name, *cells, total = line
+        for column, cell in zip(columns, cells, strict=True):
+            values[(name, column)] = _number(cell)
+        values[("row", name)] = _number(total)
+        sums.append(Sum(tuple((name, c) for c in columns), ("row", name)))
+    for column, cell in zip(columns, footer[1:-1], strict=True):
+        values[("col", column)] = _number(cell)
+        sums.append(Sum(tuple((line[0], column) for line in body), ("col", column)))
+    values[("all",)] = _number(footer[-1])
+    sums.append(Sum(tuple(("row", line[0]) for line in body), ("all",)))
+    sums.append(Sum(tuple(("col", c) for c in columns), ("all",)))
+    return values, sums
+
+
+def _number(cell):
+    return cell if cell in (HIDDEN, SECONDARY) else int(cell)
+
+
+def test_small_group_is_hidden_and_cannot_be_worked_back(client, city, staff):
+    html = client.get("/reports/?by=band").get_data(as_text=True)
+
+    values, sums = _as_sums(_page_tables(html)[WHO])
+    assert values[("乐成街道", "6-8 岁")] == HIDDEN
+    assert recoverable(values, sums) == {}
+    assert values[("柳市镇", "12-14 岁")] == 20
+    assert values[("all",)] == 61
+
+
+def test_hiding_only_the_small_cell_would_give_it_away(client, city, staff):
+    html = client.get("/reports/?by=band").get_data(as_text=True)
+    values, sums = _as_sums(_page_tables(html)[WHO])
+    truth = {
+        ("乐成街道", "9-11 岁"): 12,
+        ("柳市镇", "6-8 岁"): 11,
+        ("柳市镇", "9-11 岁"): 15,
+    }
+    assert {k for k, v in values.items() if v == SECONDARY} == set(truth)
+    naive = {key: truth.get(key, value) for key, value in values.items()}
+
+    assert recoverable(naive, sums)[("乐成街道", "6-8 岁")] == 3
+
+
+def test_theme_rows_hide_small_cells_against_their_totals(client, city, staff):
+    report = _report(client, city, by="township")
+
+    cells = report.main.cells
+    assert cells[("roads", "lecheng")] == HIDDEN
+    assert cells[("roads", "liushi")] == SECONDARY
+    assert report.main.row_totals["roads"] == 14
+    assert cells[("parks", "lecheng")] == 12
+
+
+def _report(client, city, **args):
+    from core.db import get_session
+
+    with client.application.test_request_context():
+        session = get_session()
+        options = reports.load_options(session, reports_codebook(session))
+        return reports.build(session, reports.parse_filters(args, options), options)
+
+
+def reports_codebook(session):
+    from analysis.codebook_store import current_codebook
+
+    return current_codebook(session)
+
+
+def test_crossed_breakdown_with_a_small_cell_shows_the_coarser_table(
+    client, city, staff
+):
+    page = client.get("/reports/?by=band&township=lecheng")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "没有按乡镇（街道）筛选，显示的是范围更大的表" in html
+    assert _report(client, city, by="band", township="lecheng").filters.township is None
+
+
+def test_crossed_breakdown_where_every_cell_has_ten_is_kept(client, city, staff):
+    report = _report(client, city, by="band", start="2025-04", township="liushi")
+
+    assert report.filters.township == "liushi"
+    assert report.notices == []
+    assert report.children == 20
+
+
+def test_a_filter_is_dropped_if_its_complement_has_a_small_cell(client, city, staff):
+    # all 6-8 minus liushi 6-8 would give lecheng's 3 children away
+    report = _report(client, city, by="band", township="liushi")
+
+    assert report.filters.township is None
+
+
+def test_gender_filter_with_small_groups_is_dropped(client, city, staff):
+    report = _report(client, city, by="township", gender="f")
+
+    assert report.filters.gender is None
+    assert "性别" in report.notices[0]
+
+
+@pytest.mark.parametrize("by", list(reports.BREAKDOWNS))
+def test_flagged_answers_never_reach_a_report(client, city, staff, by):
+    html = client.get(f"/reports/?by={by}").get_data(as_text=True)
+
+    assert "紫罗兰" not in html
+    report = _report(client, city, by=by)
+    assert report.children == 61
+    assert SECRET not in "".join(q["text"] for q in report.quotes)
+
+
+def test_flagged_answers_stay_out_of_the_cloud_and_launch_pages(client, city, staff):
+    from core.db import get_session
+    from surveys.models import Launch, Response
+
+    with client.application.test_request_context():
+        session = get_session()
+        texts = reports.cloud_texts(session, reports.Filters())
+        response = session.get(Response, city["secret"].response_id)
+        code = session.get(Launch, response.launch_id).code
+    assert texts and SECRET not in texts
+    assert "紫罗兰" not in client.get(f"/reports/launches/{code}").get_data(
+        as_text=True
+    )
+    assert client.get("/reports/cloud.png").data.startswith(b"\x89PNG")
+
+
+def test_months_follow_yueqing_time(client, city, staff):
+    report = _report(client, city, by="month")
+
+    assert [key for key, _ in report.main.columns] == ["2025-03", "2025-04"]
+    assert report.main.col_totals == {"2025-03": 41, "2025-04": 20}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "children"),
+    [("2025-04", "", 20), ("", "2025-03", 41), ("2025-01", "2025-02", 0)],
+)
+def test_month_range_filters_children(client, city, staff, start, end, children):
+    report = _report(client, city, start=start, end=end)
+
+    assert report.children == children
+
+
+def test_theme_filter_keeps_answers_with_that_theme(client, city, staff):
+    report = _report(client, city, theme="library")
+
+    assert [key for key, _ in report.main.rows] == ["library"]
+    assert report.children == 15
+
+
+def test_quotes_only_come_from_groups_of_ten(client, city, staff):
+    html = client.get("/reports/?by=theme").get_data(as_text=True)
+    report = _report(client, city)
+
+    assert SMALL not in html
+    assert {q["text"] for q in report.quotes} <= {PARK, ROAD, LIBRARY}
+    assert any(e["words"] for q in report.quotes for e in q["evidence"])
+
+
+def test_report_shows_recoding_while_a_job_waits(client, city, staff, session):
+    session.add(RecodeJob(codebook_version=city["version"]))
+    session.commit()
+
+    assert "重新编码中…" in client.get("/reports/").get_data(as_text=True)
+
+
+def test_task_page_lists_only_themes_mapped_to_the_task(
+    client, session, make_launch, login
+):
+    use_test_codebook(session)
+    both = "公园旁边的马路汽车太多了"
+    add_children(session, make_launch(band="9-11", township="liushi"), 12, both)
+    login("department")
+
+    html = client.get("/plan/tasks/18").get_data(as_text=True)
+
+    assert "公园和广场" in html
+    assert "上学路上的车" not in html
+    assert re.search(r"公园和广场：公园</span>", html)
+    assert "12 条回答" in html
