@@ -14,6 +14,9 @@
   const MAX_BACKOFF_MS = 60000;
   const CHUNK_CHARS = 18;
   const HAN = /[\u3400-\u9fff]/;
+  const SAME_SITE = /^\/(?![/\\])[^\s"'<>]*$/;
+  const MAX_DIGITS = 9;
+  const DONE_WORDS = { sent: "sent", sending: "sending", preview: "previewDone" };
   const SPEECH_PIECES = /[^。！？；，、,.!?;：:\n]+[。！？；，、,.!?;：:]*/g;
 
   // Fixed words of the kiosk with their pinyin (tone changes of 一 and 不 marked
@@ -35,6 +38,15 @@
       "liàn xí jié shù le xià miàn shì zhèng shì de wèn tí",
     ],
     multiHint: ["可以选好几个。", "kě yǐ xuǎn hǎo jǐ gè"],
+    rankHint: [
+      "先点最想要的，再点下一个。点错了，再点一下。",
+      "xiān diǎn zuì xiǎng yào de zài diǎn xià yí gè diǎn cuò le zài diǎn yí xià",
+    ],
+    numberHint: ["点 − 或 + 选数字。", "diǎn huò xuǎn shù zì"],
+    from: ["可以选", "kě yǐ xuǎn"],
+    to: ["到", "dào"],
+    least: ["最小是", "zuì xiǎo shì"],
+    most: ["最大是", "zuì dà shì"],
     textHint: [
       "不想写也可以。也可以请老师帮你写。",
       "bù xiǎng xiě yě kě yǐ yě kě yǐ qǐng lǎo shī bāng nǐ xiě",
@@ -61,11 +73,18 @@
     idleTitle: ["你还在吗？", "nǐ hái zài ma"],
     idleHint: ["秒后回到开始", "miǎo hòu huí dào kāi shǐ"],
     stillHere: ["我还在", "wǒ hái zài"],
+    preview: ["预览", "yù lǎn"],
+    previewDone: [
+      "这是预览，回答没有保存。",
+      "zhè shì yù lǎn huí dá méi yǒu bǎo cún",
+    ],
   };
 
   const data = JSON.parse(document.getElementById("kiosk-data").textContent);
   const app = document.getElementById("app");
   const indicator = document.getElementById("queue");
+  // A preview shows the survey to staff: it keeps and sends nothing at all.
+  const preview = data.preview === true;
   const questions = ordered(data.questions || []);
   const byKey = Object.create(null);
   questions.forEach((q) => {
@@ -188,6 +207,7 @@
   }
 
   async function flush() {
+    if (preview) return;
     if (sender.busy) {
       sender.again = true;
       return;
@@ -276,6 +296,8 @@
   }
 
   function updateIndicator() {
+    if (preview) return;
+
     const waiting = keysWith(QUEUE_PREFIX).length;
     const problems = keysWith(PROBLEM_PREFIX).length;
     const parts = [];
@@ -288,6 +310,7 @@
   }
 
   function stateOf(id, durable) {
+    if (preview) return "preview";
     if (outcomes.has(id)) return outcomes.get(id);
     if (readRaw(PROBLEM_PREFIX + id) !== null) return "problem";
     if (readRaw(QUEUE_PREFIX + id) === null) return "sent";
@@ -428,8 +451,11 @@
   }
 
   function label(name) {
-    const text = UI[name][0];
-    const sounds = UI[name][1].split(" ");
+    return say(UI[name][0], UI[name][1]);
+  }
+
+  function say(text, pinyin) {
+    const sounds = pinyin.split(" ");
     let i = 0;
     return rubyText(
       text,
@@ -455,8 +481,8 @@
     screenTimers.forEach((id) => window.clearTimeout(id));
     screenTimers = [];
     stopSpeech();
-    app.querySelectorAll("textarea").forEach((area) => {
-      area.value = "";
+    app.querySelectorAll("textarea, input").forEach((field) => {
+      field.value = "";
     });
 
     const props = Object.assign(
@@ -474,6 +500,12 @@
 
   function topBar(progress, readParts, audioUrl, withStop) {
     return h("div", { class: "top" }, [
+      preview
+        ? h("span", { class: "badge", testid: "preview-badge" }, [
+            icon("👀"),
+            label("preview"),
+          ])
+        : null,
       progress || h("span", { class: "spacer" }),
       readButton(readParts, audioUrl),
       withStop
@@ -607,7 +639,13 @@
   function startSurvey() {
     if (child) return;
 
-    child = { id: uuid4(), answers: Object.create(null), index: -1, finished: false };
+    child = {
+      id: uuid4(),
+      answers: Object.create(null),
+      ranking: Object.create(null),
+      index: -1,
+      finished: false,
+    };
     if (!history.state || history.state.kiosk !== "survey") {
       history.pushState({ kiosk: "survey" }, "", cleanUrl());
     }
@@ -636,21 +674,19 @@
     child.index = index;
     const q = questions[index];
     const options = optionsOf(q);
-    const readParts = [q.prompt].concat(
-      q.type === "text" ? [UI.textHint[0]] : options.map((o) => o.label),
-    );
     show(
       "question",
       [
-        topBar(progressFor(q), readParts, q.audio_url, true),
+        topBar(progressFor(q), readPartsFor(q, options), q.audio_url, true),
         noteFor(q, index),
         h(
           "h1",
           { class: "prompt", id: "prompt", tabindex: "-1", testid: "prompt" },
           rubyText(q.prompt, q.ruby),
         ),
+        questionNote(q),
         hintFor(q),
-        q.type === "text" ? textArea(q) : optionList(q, options),
+        answerArea(q, options),
         h(
           "button",
           {
@@ -670,6 +706,15 @@
       },
     );
     refreshSelection(q);
+  }
+
+  function readPartsFor(q, options) {
+    const parts = [q.prompt, noteText(q)];
+    if (q.type === "text") return parts.concat(UI.textHint[0]);
+    if (q.type === "number") {
+      return parts.concat(rangeWords(q).map((w) => w[0]).join(""));
+    }
+    return parts.concat(options.map((o) => o.label));
   }
 
   function progressFor(q) {
@@ -698,42 +743,102 @@
     return null;
   }
 
+  function noteText(q) {
+    return typeof q.note === "string" && q.note.trim() ? q.note : null;
+  }
+
+  function questionNote(q) {
+    const text = noteText(q);
+    if (!text) return null;
+    return h(
+      "p",
+      { class: "note qnote", testid: "question-note" },
+      rubyText(text, q.note_ruby),
+    );
+  }
+
   function hintFor(q) {
     if (q.type === "multi") return h("p", { class: "hint" }, label("multiHint"));
+    if (q.type === "ranking") return h("p", { class: "hint" }, label("rankHint"));
     if (q.type === "text") return h("p", { class: "hint" }, label("textHint"));
+    if (q.type === "number") {
+      const words = rangeWords(q).map((w) => (w[1] === null ? w[0] : say(w[0], w[1])));
+      return h("p", { class: "hint", testid: "number-hint" }, words);
+    }
     return null;
   }
 
+  function answerArea(q, options) {
+    if (q.type === "text") return textArea(q);
+    if (q.type === "number") return numberPad(q);
+    return optionList(q, options);
+  }
+
   function optionList(q, options) {
+    const pictures = options.some((o) => pictureOf(o));
     let layout = "column";
-    if (options.length > 6 && options.every((o) => String(o.label).length <= 3)) {
+    if (pictures) {
+      layout = options.length === 3 || options.length > 4 ? "pics cols-3" : "pics";
+    } else if (options.length > 6 && options.every((o) => o.label.length <= 3)) {
       layout = "grid";
     } else if ((q.type === "faces" || q.type === "yesno") && options.length <= 3)
       layout = "row";
-    const kind = q.type === "faces" ? " faces" : "";
+    const kind = q.type === "faces" || q.type === "ranking" ? " " + q.type : "";
     return h(
       "div",
       { class: "opts " + layout + kind, role: "group", "aria-labelledby": "prompt" },
-      options.map((opt) =>
-        h(
-          "button",
-          {
-            type: "button",
-            class: "opt",
-            testid: "option",
-            "data-value": opt.value,
-            "aria-pressed": "false",
-            on: { click: () => pick(q, opt.value) },
-          },
-          [
-            opt.emoji
-              ? h("span", { class: "emoji", "aria-hidden": "true" }, opt.emoji)
-              : null,
-            h("span", { class: "label" }, rubyText(opt.label, opt.ruby)),
-          ],
-        ),
-      ),
+      options.map((opt) => optionCard(q, opt)),
     );
+  }
+
+  function optionCard(q, opt) {
+    const picture = pictureOf(opt);
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "opt",
+        testid: "option",
+        "data-value": opt.value,
+        "aria-pressed": "false",
+        on: { click: () => pick(q, opt.value) },
+      },
+      [
+        q.type === "ranking" ? h("span", { class: "rank", testid: "rank" }) : null,
+        picture ? pictureImg(opt, picture) : emojiOf(opt),
+        h("span", { class: "label" }, rubyText(opt.label, opt.ruby)),
+      ],
+    );
+  }
+
+  function emojiOf(opt) {
+    return opt.emoji
+      ? h("span", { class: "emoji", "aria-hidden": "true" }, opt.emoji)
+      : null;
+  }
+
+  function pictureOf(opt) {
+    return sameSite(opt.image);
+  }
+
+  function pictureImg(opt, src) {
+    const img = h("img", {
+      class: "pic",
+      src: src,
+      alt: opt.label,
+      loading: "lazy",
+      decoding: "async",
+      width: "160",
+      height: "120",
+      draggable: "false",
+    });
+    // A picture that fails to load gives way to the emoji; the words stay.
+    img.addEventListener("error", () => {
+      const fallback = emojiOf(opt);
+      if (fallback) img.replaceWith(fallback);
+      else img.remove();
+    });
+    return img;
   }
 
   function textArea(q) {
@@ -758,6 +863,133 @@
     return area;
   }
 
+  /* ---------- a number: − and + or the keypad, never out of range ---------- */
+
+  function bounds(q) {
+    const whole = (v) => (typeof v === "number" && Number.isInteger(v) ? v : null);
+    return { low: whole(q.min), high: whole(q.max) };
+  }
+
+  function rangeWords(q) {
+    const { low, high } = bounds(q);
+    if (low !== null && high !== null)
+      return [UI.from, [" " + low + " ", null], UI.to, [" " + high, null]];
+    if (low !== null) return [UI.least, [" " + low, null]];
+    if (high !== null) return [UI.most, [" " + high, null]];
+    return [UI.numberHint];
+  }
+
+  function clamp(n, q) {
+    const { low, high } = bounds(q);
+    if (low !== null && n < low) return low;
+    if (high !== null && n > high) return high;
+    return n;
+  }
+
+  function numberPad(q) {
+    const { low } = bounds(q);
+    const negative = low === null || low < 0;
+    const field = h("input", {
+      type: "text",
+      class: "number",
+      testid: "number",
+      inputmode: "numeric",
+      pattern: negative ? "-?[0-9]*" : "[0-9]*",
+      maxlength: String(MAX_DIGITS + 1),
+      placeholder: "?",
+      enterkeyhint: "done",
+      autocomplete: "off",
+      autocorrect: "off",
+      autocapitalize: "off",
+      spellcheck: "false",
+      "aria-labelledby": "prompt",
+    });
+    const saved = child.answers[q.key];
+    field.value = typeof saved === "number" ? String(saved) : "";
+    field.setAttribute("data-last", field.value);
+    field.addEventListener("input", () => typed(q, field));
+    return h("div", { class: "numpad" }, [
+      stepButton(q, -1, "minus", "−", "少一"),
+      field,
+      stepButton(q, 1, "plus", "+", "多一"),
+    ]);
+  }
+
+  function stepButton(q, delta, testid, symbol, name) {
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "btn step",
+        testid: testid,
+        "aria-label": name,
+        on: { click: () => step(q, delta) },
+      },
+      symbol,
+    );
+  }
+
+  function step(q, delta) {
+    if (!child) return;
+
+    const current = child.answers[q.key];
+    const base = typeof current === "number" ? current + delta : delta > 0 ? 1 : 0;
+    setNumber(q, clamp(base, q));
+  }
+
+  function setNumber(q, n) {
+    child.answers[q.key] = n;
+    const field = app.querySelector("[data-testid=number]");
+    field.value = String(n);
+    field.setAttribute("data-last", field.value);
+    refreshSelection(q);
+  }
+
+  function typed(q, field) {
+    if (!child) return;
+
+    const text = field.value
+      .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+      .replace(/[－−]/g, "-")
+      .replace(/\s/g, "");
+    if (!reachable(q, text)) {
+      field.value = field.getAttribute("data-last");
+      return;
+    }
+    const n = /\d/.test(text) ? parseInt(text, 10) : NaN;
+    field.value = Number.isNaN(n) || text === "-0" ? text : String(n);
+    field.setAttribute("data-last", field.value);
+    if (!Number.isNaN(n) && clamp(n, q) === n) child.answers[q.key] = n;
+    else delete child.answers[q.key];
+    refreshSelection(q);
+  }
+
+  function reachable(q, text) {
+    if (text === "") return true;
+    const match = /^(-?)(\d*)$/.exec(text);
+    if (!match || match[2].length > MAX_DIGITS) return false;
+
+    const { low, high } = bounds(q);
+    const sign = match[1] ? -1 : 1;
+    const lo = low === null ? -Infinity : low;
+    const hi = high === null ? Infinity : high;
+    if (!match[2]) return lo < 0;
+    // Some whole number in range must start with what is typed so far.
+    const head = parseInt(match[2], 10);
+    for (let extra = 0; extra <= MAX_DIGITS - match[2].length; extra += 1) {
+      const scale = Math.pow(10, extra);
+      const a = sign * head * scale;
+      const b = sign * (head * scale + scale - 1);
+      if (Math.max(Math.min(a, b), lo) <= Math.min(Math.max(a, b), hi)) {
+        return true;
+      }
+      if (head === 0) break;
+    }
+    return false;
+  }
+
+  /* ---------- moving on, choosing and ranking ---------- */
+
   function navBar() {
     const back = h(
       "button",
@@ -781,30 +1013,51 @@
     return h("div", { class: "nav" }, [back, next]);
   }
 
-  function isSelected(q, value) {
+  function rankOrder(q) {
     const answer = child.answers[q.key];
-    return Array.isArray(answer) ? answer.indexOf(value) >= 0 : answer === value;
+    if (Array.isArray(answer)) return answer.slice();
+    return (child.ranking[q.key] || []).slice();
+  }
+
+  function chosen(q) {
+    if (q.type === "ranking") return rankOrder(q);
+    const answer = child.answers[q.key];
+    if (Array.isArray(answer)) return answer;
+    return typeof answer === "string" ? [answer] : [];
   }
 
   function refreshSelection(q) {
+    const picked = chosen(q);
     app.querySelectorAll("[data-testid=option]").forEach((card) => {
-      card.setAttribute(
-        "aria-pressed",
-        String(isSelected(q, card.getAttribute("data-value"))),
-      );
+      const at = picked.indexOf(card.getAttribute("data-value"));
+      card.setAttribute("aria-pressed", String(at >= 0));
+      const rank = card.querySelector(".rank");
+      if (rank) rank.textContent = at >= 0 ? String(at + 1) : "";
     });
     const answer = has(child.answers, q.key) ? child.answers[q.key] : undefined;
     app
       .querySelector("[data-testid=skip]")
       .setAttribute("aria-pressed", String(answer === null));
+    if (q.type === "number") refreshSteps(q, answer);
 
     const next = app.querySelector("[data-testid=next]");
-    if (q.type === "multi") {
+    if (q.type === "multi" || q.type === "ranking") {
       next.disabled = !Array.isArray(answer);
+    } else if (q.type === "number") {
+      next.disabled = typeof answer !== "number";
     } else if (q.type !== "text") {
       next.classList.toggle("invisible", typeof answer !== "string");
       next.disabled = typeof answer !== "string";
     }
+  }
+
+  function refreshSteps(q, answer) {
+    const { low, high } = bounds(q);
+    const set = typeof answer === "number";
+    app.querySelector("[data-testid=minus]").disabled =
+      set && low !== null && answer <= low;
+    app.querySelector("[data-testid=plus]").disabled =
+      set && high !== null && answer >= high;
   }
 
   function pick(q, value) {
@@ -812,6 +1065,8 @@
 
     if (q.type === "multi") {
       toggle(q, value);
+    } else if (q.type === "ranking") {
+      rank(q, value);
     } else {
       child.answers[q.key] = value;
       window.clearTimeout(advanceTimer);
@@ -823,16 +1078,29 @@
   function toggle(q, value) {
     const current = Array.isArray(child.answers[q.key]) ? child.answers[q.key] : [];
     const adding = current.indexOf(value) < 0;
-    const chosen = optionsOf(q)
+    const values = optionsOf(q)
       .map((o) => o.value)
       .filter((v) => (v === value ? adding : current.indexOf(v) >= 0));
-    if (chosen.length) child.answers[q.key] = chosen;
+    if (values.length) child.answers[q.key] = values;
+    else delete child.answers[q.key];
+  }
+
+  function rank(q, value) {
+    const order = rankOrder(q);
+    const at = order.indexOf(value);
+    if (at >= 0) order.splice(at, 1);
+    else order.push(value);
+
+    child.ranking[q.key] = order;
+    // Only a whole order is an answer: a part of one is never sent.
+    if (order.length === optionsOf(q).length) child.answers[q.key] = order.slice();
     else delete child.answers[q.key];
   }
 
   function skip(q) {
     if (!child) return;
 
+    delete child.ranking[q.key];
     child.answers[q.key] = null;
     goNext();
   }
@@ -869,17 +1137,17 @@
     const answers = payload(child.answers);
     endChild();
     doneId = id;
-    const durable = enqueue(id, answers);
+    const durable = preview ? false : enqueue(id, answers);
     renderDone(id, durable);
   }
 
   function renderDone(id, durable) {
     const state = stateOf(id, durable);
-    const link = safeLink(data.feedback_url);
+    const link = preview ? null : sameSite(data.feedback_url);
     show("done", [
       topBar(
         null,
-        [UI.doneTitle[0], UI[state === "sent" ? "sent" : "saved"][0]],
+        [UI.doneTitle[0], UI[DONE_WORDS[state] || "saved"][0]],
         null,
         false,
       ),
@@ -912,6 +1180,7 @@
   }
 
   function statusWords(state) {
+    if (state === "preview") return [icon("👀"), label("previewDone")];
     if (state === "sent") return [icon("✅"), label("sent")];
     if (state === "sending") return [icon("⏳"), label("sending")];
     return [icon("💾"), label("saved")];
@@ -929,8 +1198,8 @@
     append(status, statusWords(state));
   }
 
-  function safeLink(url) {
-    return typeof url === "string" && /^\/(?![/\\])/.test(url) ? url : null;
+  function sameSite(url) {
+    return typeof url === "string" && SAME_SITE.test(url) ? url : null;
   }
 
   /* ---------- stopping, idling and forgetting the child ---------- */
@@ -986,7 +1255,7 @@
     if (child && !child.finished) {
       const answers = payload(child.answers);
       child.finished = true;
-      if (Object.keys(answers).length) enqueue(child.id, answers);
+      if (Object.keys(answers).length && !preview) enqueue(child.id, answers);
     }
     resetKiosk();
   }

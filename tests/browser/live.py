@@ -124,6 +124,24 @@ class LiveServer:
             survey = session.exec(select(Survey).where(Survey.key == key)).one()
             return operations.create_launch(session, survey, band, "lecheng").code
 
+    def add_survey(self, spec):
+        """Store an authored survey, checked as the editor checks it."""
+        from surveys.editor_forms import create_survey
+
+        with self.session() as session:
+            return create_survey(session, spec).key
+
+    def add_user(self, role, password):
+        """Create a staff account of role and return its user name."""
+        from core.models import User
+
+        with self.session() as session:
+            user = User(username=f"{role}-browser", display_name=role, role=role)
+            user.set_password(password)
+            session.add(user)
+            session.commit()
+            return user.username
+
     def add_clip(self, question_key, survey_key=None):
         """Store a short silent WAV as the read-aloud clip of a question."""
         folder = self.folder / "audio" / (survey_key or self.survey_key)

@@ -52,6 +52,10 @@ MEASURE = """
 """
 #: advance + settle time of a screen, with room to spare
 STEP_MS = 700
+#: the smallest tap target height and body text size per band (CHILDREN.md)
+TARGET = {"6-8": 64, "9-11": 64, "12-14": 48, "15-17": 48}
+TEXT = {"6-8": 22, "9-11": 20, "12-14": 18, "15-17": 18}
+GAP = 12
 
 
 class Kiosk:
@@ -63,23 +67,35 @@ class Kiosk:
         self.code = code
         self.errors = []
         self.posts = []
+        self.requests = []
         context.add_init_script(WATCH)
         if voice is not None:
             context.add_init_script(FAKE_VOICE if voice else NO_VOICE)
         self.page = context.new_page()
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("response", self._record_post)
+        self.page.on("request", lambda request: self.requests.append(request))
         self.page.clock.install()
 
-    def open(self):
-        """Load the kiosk and wait for its start screen."""
-        self.page.goto(self.server.url(f"/k/{self.code}"))
+    def open(self, path=None):
+        """Load the kiosk (the launch's, or the one at path) and wait for 开始."""
+        self.page.goto(self.server.url(path or f"/k/{self.code}"))
         self.page.wait_for_selector("[data-testid=start]")
         return self
 
     def _record_post(self, response):
         if response.request.method == "POST":
             self.posts.append(response.status)
+
+    def sign_in(self, username, password):
+        """Sign in to the staff pages on this tablet; forget the requests made."""
+        self.page.goto(self.server.url("/login"))
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        with self.page.expect_navigation():
+            self.page.click("button[type=submit]")
+        self.requests.clear()
+        self.posts.clear()
 
     def by(self, testid):
         """Return the element with data-testid."""
@@ -115,6 +131,9 @@ class Kiosk:
             self.by("skip").tap()
         elif kind == "text":
             self.by("text-answer").fill(value)
+            self.by("next").tap()
+        elif kind == "number":
+            self.by("number").fill(str(value))
             self.by("next").tap()
         elif isinstance(value, list):
             for item in value:
@@ -162,6 +181,15 @@ class Kiosk:
         """Return the sizes on the screen on show (see MEASURE)."""
         return self.page.evaluate(MEASURE)
 
+    def ranks(self):
+        """Return {option value: rank shown on its card, or ""}."""
+        return dict(
+            self.page.locator("[data-testid=option]").evaluate_all(
+                "cards => cards.map(c => [c.dataset.value,"
+                " c.querySelector('[data-testid=rank]').textContent])"
+            )
+        )
+
     def status(self):
         """Return the done screen's state."""
         return self.by("status").get_attribute("data-state")
@@ -184,6 +212,32 @@ class Kiosk:
         violations = self.page.evaluate("window.__csp || []")
         assert not violations, violations
         assert not self.errors, self.errors
+
+
+def gaps(cards):
+    """Return the space between neighbouring option cards, across or down."""
+    out = []
+    for a, b in zip(cards, cards[1:], strict=False):
+        same_row = abs(a["top"] - b["top"]) < 1
+        out.append(b["left"] - a["right"] if same_row else b["top"] - a["bottom"])
+    return out
+
+
+def layout_problems(kiosk, band):
+    """Return what on the screen on show breaks the band's sizes."""
+    seen = kiosk.measure()
+    key, kind = kiosk.screen()[1:]
+    problems = [
+        f"{key}: {t['id']} {t['height']:.0f} px high"
+        for t in seen["targets"]
+        if t["height"] < TARGET[band]
+    ]
+    problems += [f"{key}: gap {g:.0f} px" for g in gaps(seen["cards"]) if g < GAP]
+    if seen["body"] < TEXT[band] or seen["smallest"] < TEXT[band]:
+        problems.append(f"{key}: text {seen['body']} / {seen['smallest']} px")
+    if kind != "text" and seen["scroll"] > 0:
+        problems.append(f"{key}: scrolls {seen['scroll']} px")
+    return problems
 
 
 def stored(server, code):

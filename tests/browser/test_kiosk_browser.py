@@ -11,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.pages import asked, rejected, stored, tablets
+from tests.browser.pages import asked, layout_problems, rejected, stored, tablets
 
 WISH = "想要一个有秋千的公园"
-#: the smallest tap target height and body text size per band (CHILDREN.md)
-TARGET = {"6-8": 64, "9-11": 64, "12-14": 48, "15-17": 48}
-TEXT = {"6-8": 22, "9-11": 20, "12-14": 18, "15-17": 18}
-GAP = 12
 
 
 def tap_through(key, kind, values):
@@ -223,32 +219,6 @@ def test_pinyin_for_the_youngest_only(open_kiosk, live_server, band, with_pinyin
     if with_pinyin:
         readings = prompt.locator("rt").all_inner_texts()
         assert readings[:3] == ["nǐ", "zuì", "xǐ"]
-
-
-def gaps(cards):
-    """Return the space between neighbouring option cards, across or down."""
-    out = []
-    for a, b in zip(cards, cards[1:], strict=False):
-        same_row = abs(a["top"] - b["top"]) < 1
-        out.append(b["left"] - a["right"] if same_row else b["top"] - a["bottom"])
-    return out
-
-
-def layout_problems(kiosk, band):
-    """Return what on the screen breaks the band's sizes."""
-    seen = kiosk.measure()
-    key, kind = kiosk.screen()[1:]
-    problems = [
-        f"{key}: {t['id']} {t['height']:.0f} px high"
-        for t in seen["targets"]
-        if t["height"] < TARGET[band]
-    ]
-    problems += [f"{key}: gap {g:.0f} px" for g in gaps(seen["cards"]) if g < GAP]
-    if seen["body"] < TEXT[band] or seen["smallest"] < TEXT[band]:
-        problems.append(f"{key}: text {seen['body']} / {seen['smallest']} px")
-    if kind != "text" and seen["scroll"] > 0:
-        problems.append(f"{key}: scrolls {seen['scroll']} px")
-    return problems
 
 
 @pytest.mark.parametrize("band", ["6-8", "9-11", "12-14", "15-17"])
