@@ -268,8 +268,18 @@ def test_the_worker_thread_starts_after_the_response(app, client, staff, session
 def test_recode_command_runs_queued_jobs(runner, session):
     use_test_codebook(session)
 
-    result = runner.invoke(args=["reports", "recode", "--queue"])
+    result = runner.invoke(args=["analysis", "recode"])
 
     assert result.exit_code == 0, result.output
     assert "1 re-coding jobs run" in result.output
     assert [j.status for j in _jobs(session)] == ["done"]
+
+
+def test_recode_pending_runs_only_queued_jobs(runner, session):
+    use_test_codebook(session)
+
+    result = runner.invoke(args=["analysis", "recode", "--pending"])
+
+    assert result.exit_code == 0, result.output
+    assert "0 re-coding jobs run" in result.output
+    assert _jobs(session) == []
