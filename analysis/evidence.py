@@ -135,30 +135,40 @@ def launch_report(session: Session, launch_id: int) -> dict:
         .order_by(Answer.id)
     ).all()
     themed = _answer_themes(session, [row[0] for row in rows])
+    children = len({row[1] for row in rows})
+    candidates = [(aid, town, band) for aid, _, band, town in rows]
     return {
         "answers": len(rows),
+        "children": children,
         "shown_answers": shown(len(rows)),
         "themes": _theme_counts(rows, themed),
         "versions": codebook_versions(session, [row[0] for row in rows]),
-        "quotes": pick_quotes(
-            session, [(aid, town, band) for aid, _, band, town in rows], 8
-        ),
+        "quotes": pick_quotes(session, candidates, 8) if children >= THRESHOLD else [],
     }
 
 
 def launch_texts(session: Session, launch_id: int) -> list[str]:
-    """Return the masked open answers of a launch that may be shown."""
-    return list(
-        session.exec(
-            select(Answer.masked)
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.launch_id == launch_id,
-                Answer.masked.is_not(None),
-                unflagged(),
-            )
+    """Return a launch's shown open answers, one text per child."""
+    rows = session.exec(
+        select(Answer.response_id, Answer.masked)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.launch_id == launch_id,
+            Answer.masked.is_not(None),
+            unflagged(),
         )
-    )
+        .order_by(Answer.response_id, Answer.id)
+    ).all()
+    return per_child(rows)
+
+
+def per_child(rows) -> list[str]:
+    """Join (response id, text) rows into one text per child: words count children."""
+    texts: dict[str, list[str]] = {}
+    for response_id, text in rows:
+        if text:
+            texts.setdefault(response_id, []).append(text)
+    return ["\n".join(parts) for parts in texts.values()]
 
 
 def codebook_versions(session: Session, answer_ids) -> list[str]:
@@ -182,9 +192,13 @@ def codebook_versions(session: Session, answer_ids) -> list[str]:
 
 
 def group_sizes(session: Session) -> dict[tuple[str, str], int]:
-    """Return how many shown open answers each township × band group has."""
+    """Return how many children gave shown open answers in each township × band."""
     rows = session.exec(
-        select(Response.township_code, Response.band, func.count(Answer.id))
+        select(
+            Response.township_code,
+            Response.band,
+            func.count(func.distinct(Answer.response_id)),
+        )
         .join(Answer, Answer.response_id == Response.id)
         .where(Answer.masked.is_not(None), unflagged())
         .group_by(Response.township_code, Response.band)

@@ -623,18 +623,19 @@ def cloud_rows(session, rows) -> list[int]:
 
 
 def cloud_texts(session: Session, filters: Filters) -> list[str]:
-    """Return the masked answers behind a report's word cloud, or [] if too few."""
+    """Return one masked text per child behind a report's cloud, or [] if too few."""
     wide = scope_rows(session, filters)
     settled, _ = settle(wide, filters)
     ids = cloud_rows(session, [row for row in wide if matches(row, settled)])
-    if len(ids) < THRESHOLD:
-        return []
-    texts = []
+    rows = []
     for start in range(0, len(ids), 500):
-        texts += session.exec(
-            select(Answer.masked).where(Answer.id.in_(ids[start : start + 500]))
+        rows += session.exec(
+            select(Answer.response_id, Answer.masked).where(
+                Answer.id.in_(ids[start : start + 500])
+            )
         ).all()
-    return [text for text in texts if text]
+    texts = evidence.per_child(rows)
+    return texts if len(texts) >= THRESHOLD else []
 
 
 def answer_query(filters: Filters):

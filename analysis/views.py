@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("analysis", __name__, cli_group="reports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: words used by fewer answers than this stay out of a report's cloud
-CLOUD_MIN_ANSWERS = 2
+CLOUD_MIN_ANSWERS = 3
 
 
 @bp.record_once
@@ -216,7 +216,7 @@ def launch_report(code):
         survey=session.get(Survey, launch.survey_id),
         township=session.get(Township, launch.township_code),
         report=report,
-        show_cloud=report["answers"] >= THRESHOLD,
+        show_cloud=report["children"] >= THRESHOLD,
         threshold=THRESHOLD,
         version=codebook_store.current_codebook(session).version,
         recoding=codebook_store.recoding(session),
@@ -233,7 +233,8 @@ def launch_cloud(code):
     texts = evidence.launch_texts(session, launch.id)
     if len(texts) < THRESHOLD:
         abort(404)
-    return _png(_cloud_png(tuple(sorted(word_frequencies(texts).items()))))
+    words = word_frequencies(texts, min_answers=CLOUD_MIN_ANSWERS)
+    return _png(_cloud_png(tuple(sorted(words.items()))))
 
 
 # -- the codebook editor -------------------------------------------------------------
@@ -340,4 +341,3 @@ def codebook_history():
         entries=codebook_store.history(session),
         version=codebook_store.current_codebook(session).version,
     )
-

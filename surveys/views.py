@@ -40,19 +40,37 @@ log = logging.getLogger(__name__)
 bp = Blueprint("surveys", __name__)
 
 
+def _scope():
+    """Return the township the signed-in user is limited to, or None for all."""
+    if current_user.role == "facilitator":
+        return current_user.township_code
+    return None
+
+
+def _scoped_launch(session, code):
+    """Return the launch with code if the user's township scope covers it, or 404."""
+    found = operations.find_launch(session, code)
+    if found is None or _scope() not in (None, found.township_code):
+        abort(404)
+    return found
+
+
 @bp.route("/launches")
 @roles_required("facilitator", "staff")
 def launches():
     """List launches with their answer counts."""
     session = get_session()
-    rows = session.exec(
+    query = (
         select(Launch, Survey, Township, func.count(ChildResponse.id))
         .join(Survey, Survey.id == Launch.survey_id)
         .join(Township, Township.code == Launch.township_code)
         .outerjoin(ChildResponse, ChildResponse.launch_id == Launch.id)
         .group_by(Launch.id, Survey.id, Township.code)
         .order_by(Launch.created_at.desc())
-    ).all()
+    )
+    if _scope():
+        query = query.where(Launch.township_code == _scope())
+    rows = session.exec(query).all()
     return render_template("surveys/launches.html", rows=rows)
 
 
@@ -69,6 +87,7 @@ def new_launch():
     form.township.choices = [
         SelectChoice(t.code, t.name)
         for t in session.exec(select(Township).order_by(Township.code))
+        if _scope() in (None, t.code)
     ]
     if not form.validate_on_submit():
         return render_template("surveys/new_launch.html", form=form)
@@ -86,7 +105,7 @@ def new_launch():
 def launch(code):
     """Show a launch's join code, QR code and live counts."""
     session = get_session()
-    found = operations.find_launch(session, code) or abort(404)
+    found = _scoped_launch(session, code)
     survey = session.get(Survey, found.survey_id)
     township = session.get(Township, found.township_code)
     return render_template(
@@ -104,7 +123,7 @@ def launch(code):
 def launch_counts(code):
     """Return a launch's counts as JSON for the live view (no answer text)."""
     session = get_session()
-    found = operations.find_launch(session, code) or abort(404)
+    found = _scoped_launch(session, code)
     return jsonify(operations.launch_counts(session, found))
 
 
@@ -113,7 +132,7 @@ def launch_counts(code):
 def close(code):
     """Stop a launch accepting answers."""
     session = get_session()
-    found = operations.find_launch(session, code) or abort(404)
+    found = _scoped_launch(session, code)
     operations.close_launch(session, found)
     flash("已结束，平板不能再提交。")
     return redirect(url_for("surveys.launch", code=found.code))
@@ -123,7 +142,7 @@ def close(code):
 @roles_required("facilitator", "staff")
 def qr(code):
     """Return the join link as a QR code."""
-    found = operations.find_launch(get_session(), code) or abort(404)
+    found = _scoped_launch(get_session(), code)
     link = url_for("surveys.kiosk", code=found.code, _external=True)
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
     buffer = io.BytesIO()
