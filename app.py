@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
@@ -46,7 +46,30 @@ def create_app(test_config=None):
 
     app.add_url_rule("/", "home", home)
     app.register_error_handler(CSRFError, csrf_failed)
+    for status in ERROR_MESSAGES:
+        app.register_error_handler(status, page_error)
     return app
+
+
+ERROR_MESSAGES = {
+    400: "请求的内容不对，请回到上一页再试。",
+    403: "你的账号没有权限看这一页。",
+    404: "没有找到这一页。",
+    405: "这一页不能这样打开。",
+    413: "上传的内容太大了。",
+    429: "尝试太频繁了，请稍后再试。",
+}
+
+
+def page_error(error):
+    """Explain an error in Chinese, keeping JSON for the kiosk's API."""
+    status = getattr(error, "code", 500) or 500
+    if request.path.startswith("/k/") and request.method == "POST":
+        return {"error": ERROR_MESSAGES.get(status, "出错了。")}, status
+    description = getattr(error, "description", None)
+    custom = description if description and not description.isascii() else None
+    message = custom or ERROR_MESSAGES.get(status, "出错了。")
+    return render_template("error.html", message=message), status
 
 
 def csrf_failed(error):

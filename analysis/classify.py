@@ -4,8 +4,9 @@ An answer is normalised, then one Aho-Corasick pass finds the keywords that
 patterns start from: one-part keywords, which count where they stand alone
 (垃圾 inside 垃圾桶 and 生态 in 医生态度 do not), and the anchor part of each
 longer pattern, whose other parts and vetoes are then looked for anywhere in
-the answer. The cost grows with the answer, not with the size of the
-codebook.
+the answer. A text marked as a whole word is checked against the answer's
+jieba words, cut only when such a text is found. The cost grows with the
+answer, not with the size of the codebook.
 """
 
 import logging
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from analysis.codebook import Codebook, Index, Rule, load_codebook
+from analysis.codebook import Codebook, Index, Part, Rule, load_codebook
 from analysis.text import normalise
 from analysis.tokenize import tokens_normalised
 
@@ -83,13 +84,20 @@ def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
     found = {term for _, term in index.automaton.iter(text)}
     evidence: dict[int, set[str]] = {}
     for term in found:
-        themes = index.single.get(term)
-        if themes and _stands_alone(term, text, found, index):
-            for theme in themes:
-                evidence.setdefault(theme, set()).add(term)
-        for theme, rest in index.combined.get(term, ()):
+        entries = index.single.get(term)
+        if entries and _stands_alone(term, text, found, index):
+            for theme, whole, _, unless in entries:
+                if (not whole or _whole_word(term, text)) and (
+                    not unless or not _vetoed(unless, text)
+                ):
+                    evidence.setdefault(theme, set()).add(term)
+        for theme, whole, rest, unless in index.combined.get(term, ()):
             filled = _filled(rest, text)
-            if filled:
+            if (
+                filled
+                and (not whole or _whole_word(term, text))
+                and (not unless or not _vetoed(unless, text))
+            ):
                 evidence.setdefault(theme, set()).update(filled, (term,))
     return _hits(text, codebook, evidence)
 
@@ -102,15 +110,53 @@ def _stands_alone(term: str, text: str, found: set[str], index: Index) -> bool:
     return not any(merged in text for merged in index.overlaps.get(term, ()))
 
 
-def _filled(rule: Rule, text: str) -> list[str]:
-    """Return the texts that fill every part of `rule`, or [] if one is missing."""
+def _vetoed(vetoes: tuple[Rule, ...], text: str) -> bool:
+    """Tell whether any of a pattern's own vetoes matches `text`."""
+    return any(_matches(veto, text) for veto in vetoes)
+
+
+def _matches(rule: Rule, text: str) -> bool:
+    """Tell whether `rule` matches anywhere in `text`, its own vetoes considered."""
+    if not _filled(rule.parts, text):
+        return False
+    return not rule.unless or not _vetoed(rule.unless, text)
+
+
+def _filled(parts: tuple[Part, ...], text: str) -> list[str]:
+    """Return the texts that fill every part, or [] if one is missing."""
     found = []
-    for slot in rule:
-        hits = [term for term in slot if term in text]
+    for texts, whole in parts:
+        hits = [term for term in texts if term in text]
+        if whole and hits:
+            hits = [t for t in hits if t not in whole or _whole_word(t, text)]
         if not hits:
             return []
         found += hits
     return found
+
+
+def _whole_word(term: str, text: str) -> bool:
+    """Tell whether `term` stands in `text` somewhere as one or more whole words."""
+    bounds = _word_bounds(text)
+    start = text.find(term)
+    while start >= 0:
+        if start in bounds and start + len(term) in bounds:
+            return True
+        start = text.find(term, start + 1)
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _word_bounds(text: str) -> frozenset[int]:
+    """Return the offsets in normalised `text` where its jieba words start or end."""
+    bounds, position = {0, len(text)}, 0
+    for word in tokens_normalised(text):
+        start = text.find(word, position)
+        if start < 0:
+            continue
+        position = start + len(word)
+        bounds.update((start, position))
+    return frozenset(bounds)
 
 
 def _hits(text: str, codebook: Codebook, evidence: dict) -> list[ThemeHit]:
@@ -120,7 +166,7 @@ def _hits(text: str, codebook: Codebook, evidence: dict) -> list[ThemeHit]:
         search, longer = codebook.index.vetoes[number]
         if search is not None and search.search(text):
             continue
-        if longer and any(_filled(veto, text) for veto in longer):
+        if longer and _vetoed(longer, text):
             continue
         theme = codebook.themes[number]
         words = tuple(sorted(evidence[number], key=text.find))

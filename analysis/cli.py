@@ -31,7 +31,10 @@ def classify_command(input_path, output_path):
         }
         for row, hits in zip(rows, results, strict=True)
     ]
-    tables.write_classified(output_path, out)
+    try:
+        tables.write_classified(output_path, out)
+    except OSError as exc:
+        raise click.ClickException(f"{output_path}: {exc.strerror}") from None
     click.echo(f"{len(out)} answers classified into {output_path}", err=True)
 
 

@@ -10,6 +10,10 @@ is one of:
   one (生态 in 医生态度);
 - `车+快`: every part appears somewhere in the answer;
 - `爸爸/妈妈+陪`: `/` separates alternatives within a part;
+- `=题+多`: `=` before a text makes it count only as whole words of the
+  answer as jieba cuts it (题 in 题太多, not in 问题);
+- `车+快!快递/快乐`: `!` gives the pattern its own veto, the pattern counts
+  only when the text after `!` does not match; more `!` add more vetoes;
 - `-爸爸+手机`: a veto, the theme is not given when this pattern matches.
 
 docs/codebook.md explains the rules for the people who edit the file.
@@ -23,6 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -35,14 +40,40 @@ CODEBOOK_PATH = DATA_DIR / "codebook.csv"
 COLUMNS = ("theme", "label", "tasks", "keywords", "notes")
 TASK_RANGE = range(1, 33)
 
-#: one part of a pattern: any of its texts will do
-Slot = tuple[str, ...]
-#: a pattern: every part must be found
-Rule = tuple[Slot, ...]
+WHOLE = "="
+UNLESS = "!"
 
 
 class CodebookError(ValueError):
     """Raised when the codebook file cannot be read as a codebook."""
+
+
+class Part(NamedTuple):
+    """One part of a pattern: any of its texts will do."""
+
+    texts: tuple[str, ...]
+    #: the texts that count only where they are whole words of the answer
+    whole: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A pattern: every part must be found, and none of its own vetoes."""
+
+    parts: tuple[Part, ...]
+    unless: tuple["Rule", ...] = ()
+
+    def texts(self):
+        """Yield every text of the pattern and of its vetoes."""
+        for part in self.parts:
+            yield from part.texts
+        for veto in self.unless:
+            yield from veto.texts()
+
+
+#: what a keyword found by the automaton starts: the theme index, whether the
+#: keyword must be a whole word, the other parts, and the pattern's own vetoes
+Entry = tuple[int, bool, tuple[Part, ...], tuple[Rule, ...]]
 
 
 @dataclass(frozen=True)
@@ -63,15 +94,15 @@ class Index:
 
     #: finds every keyword that a pattern can start from, in one pass
     automaton: ahocorasick.Automaton
-    #: keyword of a one-part pattern -> indexes of the themes it gives
-    single: dict[str, tuple[int, ...]]
+    #: keyword of a one-part pattern -> what it gives (no other parts)
+    single: dict[str, tuple[Entry, ...]]
     #: one-part keyword -> longer keywords that hold it (垃圾 -> 垃圾桶)
     holders: dict[str, frozenset[str]]
     #: one-part keyword -> texts where a one-part keyword read before it
     #: overlaps it (生态 -> 医生态)
     overlaps: dict[str, tuple[str, ...]]
-    #: anchor keyword of a longer pattern -> (theme index, its other parts)
-    combined: dict[str, tuple[tuple[int, Rule], ...]]
+    #: anchor keyword of a longer pattern -> what it gives if the rest is found
+    combined: dict[str, tuple[Entry, ...]]
     #: by theme index: a search for its one-part vetoes, and its longer ones
     vetoes: tuple[tuple[re.Pattern | None, tuple[Rule, ...]], ...]
 
@@ -135,7 +166,7 @@ def _theme(row: dict, line: int) -> Theme:
     rules, vetoes = [], []
     for pattern in _split(row["keywords"]):
         target = vetoes if pattern.startswith("-") else rules
-        rule = _rule(pattern.lstrip("-"))
+        rule = _rule(pattern.lstrip("-"), line)
         if rule:
             target.append(rule)
     if not rules:
@@ -152,20 +183,38 @@ def _theme(row: dict, line: int) -> Theme:
 
 
 def _split(cell: str | None) -> list[str]:
-    """Split a `;`-separated cell; full-width ；＋－／ count as their ASCII forms."""
+    """Split a `;`-separated cell; full-width ；＋－／＝！ count as ASCII forms."""
     cell = unicodedata.normalize("NFKC", cell or "")
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _rule(pattern: str) -> Rule:
-    """Parse `a/b+c` into parts of texts, normalised like the answers are."""
-    slots = []
-    for part in pattern.split("+"):
-        texts = (normalise(alt.strip()) for alt in part.split("/"))
-        slot = tuple(dict.fromkeys(t for t in texts if t))
-        if slot:
-            slots.append(slot)
-    return tuple(slots)
+def _rule(pattern: str, line: int = 0) -> Rule | None:
+    """Parse `=a/b+c!d` into parts of texts, normalised like the answers are."""
+    main, *unless = pattern.split(UNLESS)
+    parts = _parts(main)
+    if not parts and not unless:
+        return None
+    vetoes = tuple(Rule(veto) for veto in map(_parts, unless) if veto)
+    if not parts or len(vetoes) < len(unless):
+        raise CodebookError(f"line {line}: {pattern!r} has an empty side of !")
+    return Rule(parts, vetoes)
+
+
+def _parts(pattern: str) -> tuple[Part, ...]:
+    """Parse `=a/b+c` into its parts, leaving out empty ones."""
+    parts = []
+    for chunk in pattern.split("+"):
+        texts, whole = {}, set()
+        for alt in chunk.split("/"):
+            alt = alt.strip()
+            text = normalise(alt.lstrip(WHOLE).strip())
+            if text:
+                texts[text] = None
+                if alt.startswith(WHOLE):
+                    whole.add(text)
+        if texts:
+            parts.append(Part(tuple(texts), frozenset(whole)))
+    return tuple(parts)
 
 
 def _tasks(cell: str | None, line: int) -> tuple[int, ...]:
@@ -186,35 +235,39 @@ def build_codebook(themes, version: str, path: str = "") -> Codebook:
 
 def build_index(themes: tuple[Theme, ...]) -> Index:
     """Build the automaton and lookups for `themes`."""
-    single: dict[str, list[int]] = {}
-    combined: dict[str, list[tuple[int, Rule]]] = {}
+    single: dict[str, list[Entry]] = {}
+    combined: dict[str, list[Entry]] = {}
     for index, theme in enumerate(themes):
         for rule in theme.rules:
-            if len(rule) == 1:
-                for text in rule[0]:
-                    single.setdefault(text, []).append(index)
-                continue
-            anchor, rest = _anchor(rule)
-            for text in anchor:
-                combined.setdefault(text, []).append((index, rest))
+            anchor, rest = _anchor(rule.parts)
+            target = combined if rest else single
+            for text in anchor.texts:
+                entry = (index, text in anchor.whole, rest, rule.unless)
+                target.setdefault(text, []).append(entry)
 
-    every = {text for rule in _all_rules(themes) for slot in rule for text in slot}
+    every = {text for rule in _all_rules(themes) for text in rule.texts()}
     holders = _holders(single, every)
     return Index(
         automaton=_automaton(set(single) | set(combined) | _flatten(holders)),
-        single={t: tuple(dict.fromkeys(ix)) for t, ix in single.items()},
+        single={t: tuple(dict.fromkeys(e)) for t, e in single.items()},
         holders=holders,
         overlaps=_overlaps(single),
-        combined={t: tuple(pairs) for t, pairs in combined.items()},
+        combined={t: tuple(entries) for t, entries in combined.items()},
         vetoes=tuple(_vetoes(theme) for theme in themes),
     )
 
 
 def _vetoes(theme: Theme) -> tuple[re.Pattern | None, tuple[Rule, ...]]:
-    """Return a search for a theme's one-part vetoes, and its longer vetoes."""
-    texts = sorted({t for rule in theme.vetoes if len(rule) == 1 for t in rule[0]})
+    """Return a search for a theme's plain one-part vetoes, and its other vetoes."""
+    plain = [rule for rule in theme.vetoes if _plain_text(rule)]
+    texts = sorted({text for rule in plain for text in rule.parts[0].texts})
     search = re.compile("|".join(map(re.escape, texts))) if texts else None
-    return search, tuple(rule for rule in theme.vetoes if len(rule) > 1)
+    return search, tuple(rule for rule in theme.vetoes if not _plain_text(rule))
+
+
+def _plain_text(rule: Rule) -> bool:
+    """Tell whether a pattern is one part, with no whole words and no veto."""
+    return len(rule.parts) == 1 and not rule.parts[0].whole and not rule.unless
 
 
 def _holders(single, every) -> dict[str, frozenset[str]]:
@@ -255,15 +308,15 @@ def _all_rules(themes):
         yield from theme.vetoes
 
 
-def _anchor(rule: Rule) -> tuple[Slot, Rule]:
+def _anchor(parts: tuple[Part, ...]) -> tuple[Part, tuple[Part, ...]]:
     """Split off the part least likely to be found, to look the pattern up by."""
-    position = max(range(len(rule)), key=lambda i: _rarity(rule[i]))
-    return rule[position], rule[:position] + rule[position + 1 :]
+    position = max(range(len(parts)), key=lambda i: _rarity(parts[i]))
+    return parts[position], parts[:position] + parts[position + 1 :]
 
 
-def _rarity(slot: Slot) -> tuple[int, int]:
+def _rarity(part: Part) -> tuple[int, int]:
     """Rank a part: longer shortest text first, then fewer alternatives."""
-    return min(len(text) for text in slot), -len(slot)
+    return min(len(text) for text in part.texts), -len(part.texts)
 
 
 def _automaton(texts) -> ahocorasick.Automaton:

@@ -52,11 +52,15 @@ def export_command(code, output):
             .where(Response.launch_id == launch.id)
             .order_by(Response.submitted_at, Response.id)
         ).all()
-        with open(output, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["response_id", "band", "township", "submitted_at", *keys])
-            for response in responses:
-                writer.writerow(_row(session, response, keys))
+        try:
+            with open(output, "w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.writer(handle)
+                header = ["response_id", "band", "township", "submitted_at", *keys]
+                writer.writerow(header)
+                for response in responses:
+                    writer.writerow(_row(session, response, keys))
+        except OSError as exc:
+            raise click.ClickException(f"{output}: {exc.strerror}") from None
         record(
             session, EXPORTED_ANSWERS, "launch", launch.code, responses=len(responses)
         )

@@ -214,6 +214,69 @@ def test_one_part_keywords_count_only_where_they_stand_alone(tmp_path):
     assert keys("医生态度很差") == ["hospital"]
 
 
+def test_whole_word_parts_count_only_as_words_of_the_answer(tmp_path):
+    codebook = _codebook(
+        tmp_path,
+        "load,题多,7,=题+多,\nsea,海,21,=海,\nlift,带我,23,=带我,\n",
+    )
+
+    def keys(text):
+        return [hit.theme for hit in classify(text, codebook)]
+
+    assert keys("题太多了") == ["load"]
+    assert keys("问题太多了") == []
+    assert keys("我想去看海") == ["sea"]
+    assert keys("去海边玩") == []
+    assert keys("他带我玩") == ["lift"]
+    assert keys("爸爸带我去") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("电动车开得好快", ["speed"]),
+        ("车开得好快", ["speed", "traffic"]),
+        ("快递车来了", ["traffic"]),
+        ("过年好快乐，车好多", ["traffic"]),
+        ("食堂的饭里有虫子", []),
+        ("食堂有虫子", ["bugs"]),
+        ("草地上好多虫子", ["bugs"]),
+    ],
+)
+def test_a_veto_silences_only_its_own_pattern(tmp_path, text, keys):
+    codebook = _codebook(
+        tmp_path,
+        "speed,车快,20,车+快!快递!快乐,\n"
+        "traffic,车,20,=车/快递车;车+多,\n"
+        "bugs,虫子,21,虫子!食堂+饭,\n",
+    )
+
+    assert [hit.theme for hit in classify(text, codebook)] == keys
+
+
+def test_full_width_marks_read_as_ascii(tmp_path):
+    codebook = _codebook(tmp_path, "sea,海,21,＝海！海鲜,\n")
+
+    assert [hit.theme for hit in classify("想看海", codebook)] == ["sea"]
+    assert classify("想看海，吃海鲜", codebook) == []
+
+
+def test_a_veto_can_have_whole_words_and_a_row_veto_its_own_veto(tmp_path):
+    codebook = _codebook(
+        tmp_path,
+        "doctor,医生,12,医生!=当+医生,\npark,公园,18,公园;-公园+树!秋千,\n",
+    )
+
+    def keys(text):
+        return [hit.theme for hit in classify(text, codebook)]
+
+    assert keys("医生太少") == ["doctor"]
+    assert keys("长大想当医生") == []
+    assert keys("医生说相当严重") == ["doctor"]
+    assert keys("公园里的树都砍了") == []
+    assert keys("公园里有树也有秋千") == ["park"]
+
+
 def test_codebook_version_follows_its_content(tmp_path):
     first = _codebook(tmp_path, "speed,车太快,20,斑马线,\n")
     second = _codebook(tmp_path, "speed,车太快,20,斑马线;红绿灯,\n")
@@ -229,6 +292,8 @@ def test_codebook_version_follows_its_content(tmp_path):
         ("speed,车太快,33,斑马线,\n", "not a task number"),
         ("speed,车太快,20,,\n", "no keywords"),
         ("speed,车太快,20,斑马线,\nspeed,又一行,20,马路,\n", "appears twice"),
+        ("speed,车太快,20,车+快!,\n", "empty side of !"),
+        ("speed,车太快,20,斑马线;!快递,\n", "empty side of !"),
     ],
 )
 def test_bad_codebook_rows_are_refused(tmp_path, rows, message):
