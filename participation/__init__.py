@@ -11,6 +11,7 @@ def init_app(app):
         council_cli,
         council_views,
         proposal_views,
+        public_text,
         session_views,
         views,
     )
@@ -21,6 +22,7 @@ def init_app(app):
     app.register_blueprint(session_views.tablets)
     app.register_blueprint(proposal_views.bp)
     app.register_blueprint(proposal_views.public)
+    public_text.init_app(app)
     csrf.exempt(session_views.cast_ballot)
     app.cli.add_command(cli.plan_cli)
     app.cli.add_command(council_cli.participation_cli)

@@ -127,13 +127,23 @@ def _advance(proposal: Proposal, stage: str) -> None:
     setattr(proposal, STAGE_DATES[stage], local_today())
 
 
+def _known_unit(session: Session, unit: str | None) -> str:
+    """Return the unit's name if the plan names it, else refuse it."""
+    unit = (unit or "").strip()
+    if not unit:
+        raise CouncilError("请选择或填写牵头单位。")
+    if unit not in unit_names(session):
+        raise CouncilError(
+            f"行动方案里没有「{unit[:30]}」这个单位，请从列表里选择牵头单位。"
+        )
+    return unit
+
+
 def route(
     session: Session, proposal: Proposal, unit: str, due_on: date | None, user_id=None
 ) -> None:
     """Send a proposal to its lead unit with a date the answer is due."""
-    unit = (unit or "").strip()
-    if not unit or len(unit) > 100:
-        raise CouncilError("请选择或填写牵头单位。")
+    unit = _known_unit(session, unit)
     if due_on is None or due_on < local_today():
         raise CouncilError("答复期限不能早于今天。")
     _advance(proposal, "drafting")
@@ -255,9 +265,10 @@ def notes_of(session: Session, proposal_id: int, public_only=False) -> list:
 
 
 def published_in(session: Session, township_code: str) -> list[dict]:
-    """Return the published proposals of a township's councils, for children."""
-    from analysis.screen import mask_personal
+    """Return the published proposals of a township's councils, for children.
 
+    The texts come back as written; the page masks them with the `masked` filter.
+    """
     rows = session.exec(
         select(Proposal)
         .join(Council, Council.id == Proposal.council_id)
@@ -270,9 +281,9 @@ def published_in(session: Session, township_code: str) -> list[dict]:
     return [
         {
             "id": p.id,
-            "title": mask_personal(p.title).text,
-            "problem": mask_personal(p.problem).text,
-            "solution": mask_personal(p.solution).text,
+            "title": p.title,
+            "problem": p.problem,
+            "solution": p.solution,
             "supporters": p.supporters,
             "decision": DECISIONS_FOR_CHILDREN.get(p.decision, ""),
             "decision_key": p.decision,
@@ -281,7 +292,7 @@ def published_in(session: Session, township_code: str) -> list[dict]:
             "progress": p.progress,
             "unit": p.lead_unit,
             "decided_on": p.decided_on,
-            "evaluation": mask_personal(p.evaluation).text if p.evaluation else "",
+            "evaluation": p.evaluation or "",
             "notes": [
                 n.text for n in notes_of(session, p.id, public_only=True) if n.text
             ],

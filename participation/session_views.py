@@ -183,6 +183,7 @@ def _vote_view(session, vote):
         "vote": vote,
         "ballots": vote_ops.ballot_count(session, vote),
         "results": vote_ops.results(session, vote) if released else None,
+        "excess": vote_ops.excess_votes(session, vote) if vote.status != "draft" else 0,
         "url": url_for("council_votes.tablet", code=vote.code, _external=True),
     }
 

@@ -13,6 +13,7 @@ from math import ceil
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from analysis.screen import mask_personal
 from core.models import utcnow
 from participation.council_ops import CouncilError, active_members
 from participation.councils import VOTE_RULES, Activity, Ballot, Council, Vote
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 MAX_OPTIONS = 6
 MAX_OPTION_CHARS = 40
 MAX_HANDS = 1000
-RULE_WORDS = {"simple": "简单多数", "absolute": "过半数", "two_thirds": "三分之二多数"}
 
 
 class BallotError(ValueError):
@@ -151,6 +151,11 @@ def record_hands(session: Session, vote: Vote, counts) -> None:
     log.info("Vote %s show-of-hands counts recorded", vote.id)
 
 
+def excess_votes(session: Session, vote: Vote) -> int:
+    """Return by how many the votes counted exceed the members in office."""
+    return max(0, sum(tally(session, vote)) - _member_count(session, vote))
+
+
 def _member_count(session, vote):
     """Return how many members are in office, for the quorum."""
     activity = session.get(Activity, vote.activity_id)
@@ -238,9 +243,8 @@ def results(session: Session, vote: Vote) -> dict:
     """Return the vote's counts and what they decide under its rule."""
     council = session.get(Council, session.get(Activity, vote.activity_id).council_id)
     counts = tally(session, vote)
-    outcome = decide(
-        counts, vote.rule, vote.members, council.quorum_percent, vote.options
-    )
+    shown = [mask_personal(o).text for o in vote.options]
+    outcome = decide(counts, vote.rule, vote.members, council.quorum_percent, shown)
     return {"counts": counts, "total": sum(counts), **outcome}
 
 
@@ -262,11 +266,22 @@ def decide(counts, rule, members=None, quorum_percent=0, options=None) -> dict:
 
     top = max(counts)
     leaders = [i for i, n in enumerate(counts) if n == top]
-    words = f"「{names[leaders[0]]}」得 {top} 票（共 {total} 票）"
     if len(leaders) > 1:
-        return {"winner": None, "text": f"最高票数相同（各 {top} 票），没有形成决定。"}
-    if rule == "absolute" and top * 2 <= total:
-        return {"winner": None, "text": f"{words}，没有过半数，没有形成决定。"}
-    if rule == "two_thirds" and top * 3 < total * 2:
-        return {"winner": None, "text": f"{words}，不到三分之二，没有形成决定。"}
-    return {"winner": leaders[0], "text": f"{words}，按{RULE_WORDS[rule]}通过。"}
+        tied = "和".join(f"「{names[i]}」" for i in leaders)
+        return {"winner": None, "text": f"{tied}一样多（各 {top} 票），这次没有结果。"}
+    passed, text = _leader(names[leaders[0]], top, total, rule)
+    return {"winner": leaders[0] if passed else None, "text": text}
+
+
+def _leader(name, top, total, rule) -> tuple[bool, str]:
+    """Say which option got the most votes and whether the rule lets it win."""
+    words = f"最多的是「{name}」：{top} 票（共 {total} 票）"
+    if rule == "two_thirds":
+        if top * 3 < total * 2:
+            return False, f"{words}，不到三分之二，这次没有结果。"
+        return True, f"{words}，达到三分之二。"
+    if top * 2 > total:
+        return True, f"{words}，超过一半。"
+    if rule == "absolute":
+        return False, f"{words}，没有超过一半，这次没有结果。"
+    return True, f"{words}，没有超过一半，但比其他选项都多。"

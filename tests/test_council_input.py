@@ -193,6 +193,12 @@ BAD_FORMS = [
     ),
     (
         "staff",
+        "/proposals/{raised}/route",
+        {"unit": "不存在的单位", "due_on": TODAY},
+        "行动方案里没有「不存在的单位」这个单位，请从列表里选择牵头单位。",
+    ),
+    (
+        "staff",
         "/proposals/{drafting}/notes",
         {"kind": "progress", "progress": "101", "text": "快好了"},
         "进度要在 0 到 100 之间。",

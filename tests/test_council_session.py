@@ -229,7 +229,7 @@ def test_whole_session(app, client, runner, session, seeded, make_user, make_lau
     client.post(f"{base}/votes/{vote.id}/release")
     shown = client.get(base).get_data(as_text=True)
     assert "同意：3 票" in shown and "不同意：1 票" in shown
-    assert "「同意」得 3 票（共 4 票），按简单多数通过" in shown
+    assert "最多的是「同意」：3 票（共 4 票），超过一半。" in shown
 
     # Two proposals in the children's own words, supporters counted.
     item = client.get(base).get_data(as_text=True)

@@ -22,14 +22,22 @@ OPTIONS = ["同意", "不同意", "弃权"]
             None,
             0,
             0,
-            "「同意」得 5 票（共 8 票），按简单多数通过。",
+            "最多的是「同意」：5 票（共 8 票），超过一半。",
         ),
-        ([4, 3, 2], "simple", None, 0, 0, "按简单多数通过"),
-        ([4, 3, 2], "absolute", None, 0, None, "没有过半数"),
-        ([5, 4, 0], "absolute", None, 0, 0, "按过半数通过"),
-        ([6, 3, 0], "two_thirds", None, 0, 0, "按三分之二多数通过"),
+        ([4, 3, 2], "simple", None, 0, 0, "没有超过一半，但比其他选项都多"),
+        ([4, 3, 2], "absolute", None, 0, None, "没有超过一半，这次没有结果"),
+        ([5, 4, 0], "absolute", None, 0, 0, "超过一半。"),
+        ([6, 3, 0], "two_thirds", None, 0, 0, "达到三分之二"),
         ([5, 3, 0], "two_thirds", None, 0, None, "不到三分之二"),
-        ([4, 4, 1], "simple", None, 0, None, "最高票数相同（各 4 票）"),
+        ([4, 4, 1], "simple", None, 0, None, "「同意」和「不同意」一样多（各 4 票）"),
+        (
+            [1, 21, 0],
+            "simple",
+            None,
+            0,
+            1,
+            "最多的是「不同意」：21 票（共 22 票），超过一半。",
+        ),
         ([0, 0, 0], "simple", None, 0, None, "没有人投票。"),
         (
             [3, 1, 0],
@@ -39,7 +47,14 @@ OPTIONS = ["同意", "不同意", "弃权"]
             None,
             "只有 4 人投票，不足法定人数（12 名成员中至少 6 人）。",
         ),
-        ([5, 1, 0], "simple", 12, 50, 0, "按简单多数通过"),
+        (
+            [5, 1, 0],
+            "simple",
+            12,
+            50,
+            0,
+            "最多的是「同意」：5 票（共 6 票），超过一半。",
+        ),
     ],
 )
 def test_rules_decide(counts, rule, members, quorum, winner, words):
@@ -98,7 +113,7 @@ def test_hands_replace_ballots_under_the_councils_rule(session, activity):
     assert vote.rule == "two_thirds" and vote.members == 4
     assert found["counts"] == [2, 1, 0] and found["total"] == 3
     assert found["winner"] == 0
-    assert "按三分之二多数通过" in found["text"]
+    assert "达到三分之二" in found["text"]
 
 
 def test_results_stay_hidden_until_released(app, client, session, activity):
@@ -123,4 +138,20 @@ def test_results_stay_hidden_until_released(app, client, session, activity):
 
     assert 'class="n">2<' not in before and "等辅导员公布结果" in before
     assert 'class="n">2<' in after and 'class="n">1<' in after
-    assert "「要」得 2 票（共 3 票）" in after
+    assert "最多的是「要」：2 票（共 3 票），达到三分之二。" in after
+
+
+def test_more_votes_than_members_warns_the_facilitator(client, session, activity):
+    user_id = council_ops.facilitator_ids(session, activity.council_id)[0]
+    user = session.get(User, user_id)
+    client.post("/login", data={"username": user.username, "password": PASSWORD})
+    fits = vote_ops.create_vote(session, activity, "先修哪里？", OPTIONS)
+    vote_ops.record_hands(session, fits, [2, 1, 1])
+    page = client.get(f"/councils/sessions/{activity.id}").get_data(as_text=True)
+    assert 'data-testid="vote-excess"' not in page
+
+    vote_ops.record_hands(session, fits, [3, 2, 1])
+    page = client.get(f"/councils/sessions/{activity.id}").get_data(as_text=True)
+
+    assert fits.members == 4
+    assert "票数比在任成员多 2 票" in page

@@ -124,3 +124,54 @@ def test_page_is_child_safe(client, council):
 @pytest.mark.parametrize("code", ["nowhere", "../etc", "LIUSHI"])
 def test_unknown_township_is_404(client, council, code):
     assert client.get(f"/feedback/{code}").status_code == 404
+
+
+def _member_named(session, council, pseudonym, real_name):
+    """Add a council member whose real name is on record."""
+    consent = ConsentInput(True, "2024.1", local_today())
+    council_ops.add_member(
+        session,
+        council,
+        {
+            "pseudonym": pseudonym,
+            "band": "9-11",
+            "school_year": "四年级",
+            "office": None,
+            "joined_on": local_today(),
+            "real_name": real_name,
+        },
+        consent,
+        consent,
+    )
+
+
+def test_names_and_phones_in_staff_text_are_masked(client, session, council):
+    _member_named(session, council, "小红花", "李小红")
+    proposal = _published(session, council, "李小红的建议 13900001111", "accepted")
+    proposal.answer = "好的，联系李小红的家长 13900001111"
+    session.add(proposal)
+    session.commit()
+    proposal_ops.add_note(session, proposal, "progress", "已给李小红家打电话")
+
+    page = client.get("/feedback/liushi").get_data(as_text=True)
+
+    assert "李小红" not in page and "13900001111" not in page
+    assert "[名字]的建议" in page and "联系[名字]的家长 [电话]" in page
+
+
+def test_run_screen_masks_what_children_said(client, session, council, login):
+    _member_named(session, council, "小红花", "李小红")
+    activity = session_ops.create_session(
+        session, council, {"title": "会议", "held_on": local_today()}
+    )
+    session_ops.add_item(session, activity, {"title": "公园的滑梯", "minutes": 10})
+    session_ops.start(session, activity)
+    session_ops.add_said(session, activity, "李小红说可以打13900001111问公园")
+    login("admin")
+
+    page = client.get(f"/councils/sessions/{activity.id}/run?screen=1")
+    text = page.get_data(as_text=True)
+
+    assert page.status_code == 200
+    assert "李小红" not in text and "13900001111" not in text
+    assert "[名字]说可以打[电话]问公园" in text

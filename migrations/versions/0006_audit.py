@@ -1,7 +1,7 @@
 """audit and deletion logs
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-12-04 15:49:32.736321
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0006'
-down_revision = '0001'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """codebook versions, re-coding jobs and safeguarding review notes
 
 Revision ID: 0009
-Revises: 0001
+Revises: 0007
 Create Date: 2026-12-04 15:52:05.904628
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0009'
-down_revision = '0001'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
