@@ -17,7 +17,10 @@ def masked(text) -> str:
     """Return `text` with personal details and members' real names replaced."""
     if not text:
         return ""
-    shown = mask_personal(str(text)).text
+    text = str(text)
+    found = mask_personal(text)
+    # Keep the writer's own punctuation unless something had to be replaced.
+    shown = found.text if found.kinds else text
     names = _member_names()
     if names:
         shown = names.sub(PLACEHOLDERS["name"], shown)
