@@ -49,7 +49,7 @@ def process_answers(session: Session, answers) -> int:
     return coded
 
 
-def analyse(text, codebook):
+def screen_and_theme(text, codebook):
     """Return an answer's screening and, unless it is flagged, its theme hits."""
     screened = screen(text)
     hits = [] if screened.flags else classifier.classify(screened.masked, codebook)
@@ -68,7 +68,7 @@ def screen_new_answers(session: Session, rows):
     for row in rows:
         if row["text"] is None:
             continue
-        screened, hits = analyse(row["text"], codebook)
+        screened, hits = screen_and_theme(row["text"], codebook)
         row["masked"] = screened.masked
         pending[row["question_key"]] = (screened.flags, hits)
     return codebook, pending
@@ -118,6 +118,7 @@ def _replace_codes(session, answer_id):
 
 
 def _theme_row(answer_id, hit, codebook):
+    """Return the answertheme row for one theme hit."""
     return {
         "answer_id": answer_id,
         "theme": hit.theme,
@@ -146,6 +147,7 @@ def _flag(session, answer, flags):
 
 
 def _add_flags(session, answer_id, categories):
+    """Flag answer_id for each category and tell the log (ids only)."""
     for category in sorted(categories):
         session.add(SafeguardingFlag(answer_id=answer_id, category=category))
         log.warning("Answer %s flagged for safeguarding (%s)", answer_id, category)

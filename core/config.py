@@ -13,6 +13,7 @@ class ConfigError(RuntimeError):
 def load_config(app, overrides=None):
     """Fill app.config from defaults, the environment and overrides."""
     instance = Path(app.instance_path)
+    secure = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance / 'tongsheng.db'}",
@@ -20,8 +21,15 @@ def load_config(app, overrides=None):
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
+        SESSION_IDLE_SECONDS=30 * 60,
+        LOGIN_ACCOUNT_LIMIT=5,
+        LOGIN_ADDRESS_LIMIT=20,
+        LOGIN_WINDOW_SECONDS=15 * 60,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     if overrides:

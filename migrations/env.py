@@ -5,7 +5,11 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import analysis.models  # noqa: F401
+import analysis.models_reports  # noqa: F401
+import core.audit  # noqa: F401
 import core.models  # noqa: F401
+import core.throttle  # noqa: F401
+import participation.councils  # noqa: F401
 import participation.models  # noqa: F401
 import surveys.models  # noqa: F401
 

@@ -21,6 +21,10 @@ MAX_TEXT = 2000
 CHOICE_TYPES = frozenset({"single", "faces", "yesno"})
 
 
+#: parsed survey specs by (survey id, version); a version is a hash of its spec
+_SPECS: dict = {}
+
+
 class SubmissionError(ValueError):
     """A submission the server will not store; status is the HTTP status."""
 
@@ -107,8 +111,8 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
         raise SubmissionError("这个问卷已经结束了。", status=410)
 
     response_id, answers, tablet, gender = _parse_payload(payload)
-    survey = session.get(Survey, launch.survey_id)
-    cleaned = validate_answers(survey.spec, launch.band, answers)
+    spec = survey_spec(session, launch.survey_id)
+    cleaned = validate_answers(spec, launch.band, answers)
     fingerprint = digest(launch.code, cleaned)
 
     response = Response(
@@ -120,7 +124,7 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
         tablet=tablet,
         gender=gender,
     )
-    rows = [_answer(response_id, survey.spec, k, v) for k, v in cleaned.items()]
+    rows = [_answer(response_id, spec, k, v) for k, v in cleaned.items()]
     coding = _screen(session, response_id, rows)
     try:
         session.add(response)
@@ -140,6 +144,18 @@ def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Res
     return "stored", response
 
 
+def survey_spec(session, survey_id):
+    """Return a survey's spec, read and parsed once per process and version."""
+    version = session.exec(select(Survey.version).where(Survey.id == survey_id)).one()
+    key = (survey_id, version)
+    if key not in _SPECS:
+        if len(_SPECS) > 64:
+            _SPECS.clear()
+        spec = session.exec(select(Survey.spec).where(Survey.id == survey_id)).one()
+        _SPECS[key] = spec
+    return _SPECS[key]
+
+
 def _screen(session, response_id, rows):
     """Screen and theme open answers before they are stored; None if that failed."""
     from analysis import operations as analysis_ops
@@ -155,13 +171,15 @@ def _insert_answers(session, rows):
     """Insert a response's answer rows in one statement; return ids by question."""
     if not rows:
         return {}
+    table = Answer.__table__
     inserted = session.exec(
-        insert(Answer).returning(Answer.question_key, Answer.id), params=rows
+        insert(table).returning(table.c.question_key, table.c.id), params=rows
     )
     return dict(inserted.all())
 
 
 def _record_codes(session, coding, answer_ids):
+    """Insert the codes of the screened answers, by their new ids."""
     from analysis import operations as analysis_ops
 
     analysis_ops.record_codes(session, *coding, answer_ids)
@@ -206,7 +224,9 @@ def _parse_payload(payload):
         raise SubmissionError("answers 必须是一个对象。", status=400)
 
     tablet = payload.get("tablet")
-    if tablet is not None and (not isinstance(tablet, str) or len(tablet) > 36):
+    if tablet is not None and (
+        not isinstance(tablet, str) or len(tablet) > 36 or "\x00" in tablet
+    ):
         raise SubmissionError("tablet 必须是不超过 36 个字符的文本。", status=400)
 
     gender = payload.get("gender")
