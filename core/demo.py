@@ -37,7 +37,7 @@ def run():
     from surveys import operations as survey_ops
 
     db.upgrade(current_app.config["DATABASE_URL"])
-    logging.getLogger("surveys.operations").setLevel(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
     with db.session_scope() as session:
         plan_ops.load_townships(session)
         plan_ops.import_plan(session, read_plan(PLAN_PATH))
@@ -45,11 +45,12 @@ def run():
         _users(session)
         stored = _answers(session)
         live = _launch(session, *LIVE_LAUNCH, code=_code(LIVE_LAUNCH, "live"))
-        coded = analysis_ops.process_answers(session, _unprocessed(session))
+        analysis_ops.process_answers(session, _unprocessed(session))
+        screened = _screened(session)
         councils_demo.load(session)
         return {
             "stored": stored,
-            "coded": coded,
+            "screened": screened,
             "live_code": live.code,
             "report_code": _largest_launch(session),
             "counts": row_counts(session),
@@ -60,7 +61,7 @@ def describe(summary, host):
     """Return the lines the demo command prints."""
     lines = [
         f"Demo ready: {summary['stored']} new responses stored, "
-        f"{summary['coded']} answers coded.",
+        f"{summary['screened']} open answers screened and themed in all.",
         "Rows: " + ", ".join(f"{k}={v}" for k, v in summary["counts"].items()),
         "",
         "Run the site:  flask --app app run   then open these pages",
@@ -185,6 +186,14 @@ def _read_answers():
             child["answers"][row["question"]] = row["answer"]
             child["gender"] = row["gender"] or None
     return grouped
+
+
+def _screened(session):
+    from surveys.models import Answer
+
+    return session.exec(
+        select(func.count()).select_from(Answer).where(Answer.masked.is_not(None))
+    ).one()
 
 
 def _unprocessed(session):
