@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
 from core.db import get_session
+from core.http import json_body
 from core.models import utcnow
 from participation import council_access as access
 from participation import (
@@ -581,7 +582,7 @@ def cast_ballot(code):
     vote = vote_ops.find_vote(session, code)
     if vote is None:
         return jsonify(error="没有这个投票码。"), 404
-    payload = _json_body()
+    payload = json_body()
     if payload is None:
         return jsonify(error="请求内容必须是 UTF-8 的 JSON。"), 400
     try:
@@ -589,11 +590,3 @@ def cast_ballot(code):
     except vote_ops.BallotError as exc:
         return jsonify(error=str(exc)), exc.status
     return jsonify(status=status), 201 if status == "stored" else 200
-
-
-def _json_body():
-    """Return the request's JSON, or None when it is not JSON or nested too deep."""
-    try:
-        return request.get_json(silent=True)
-    except RecursionError:
-        return None

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from core.auth import roles_required
 from core.db import get_session
+from core.http import json_body
 from participation.models import Township
 from surveys import operations
 from surveys.forms import LaunchForm
@@ -199,7 +200,7 @@ def submit(code):
     if found is None:
         return jsonify(error="没有这个加入码。"), 404
 
-    payload = _json_body()
+    payload = json_body()
     if payload is None:
         return jsonify(error="请求内容必须是 UTF-8 的 JSON。"), 400
     try:
@@ -210,11 +211,3 @@ def submit(code):
     if status == "stored":
         return jsonify(status=status, id=response.id), 201
     return jsonify(status=status, id=response.id), 200
-
-
-def _json_body():
-    """Return the request's JSON, or None when it is not JSON or nested too deep."""
-    try:
-        return request.get_json(silent=True)
-    except RecursionError:
-        return None
