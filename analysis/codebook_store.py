@@ -16,17 +16,22 @@ import logging
 import os
 import re
 import socket
-import tempfile
 import threading
 from collections import OrderedDict
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
-from analysis.codebook import CODEBOOK_PATH, COLUMNS, CodebookError, load_codebook
+from analysis.codebook import (
+    CODEBOOK_PATH,
+    COLUMNS,
+    CodebookError,
+    build_codebook,
+    load_codebook,
+    parse_codebook,
+)
 from analysis.models_reports import CodebookVersion, RecodeJob
 from core.db import get_engine
 from core.models import User, utcnow
@@ -43,6 +48,8 @@ CONFLICT = "编码本刚被别人改过，请刷新页面后再改。"
 
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
+#: the seed file's (mtime, size) and the version last read from it
+_file_version: dict = {}
 _worker_lock = threading.Lock()
 _worker: threading.Thread | None = None
 
@@ -98,22 +105,25 @@ def current_codebook(session: Session | None = None):
 
 
 def _file_codebook():
-    """Return the seed file's codebook, loaded once per file content."""
-    raw = CODEBOOK_PATH.read_bytes()
-    version = hashlib.sha256(raw).hexdigest()[:10]
-    return _cached(version) or _remember(load_codebook(CODEBOOK_PATH))
+    """Return the seed file's codebook, read again only when the file changes."""
+    stat = CODEBOOK_PATH.stat()
+    key = (stat.st_mtime_ns, stat.st_size)
+    if _file_version.get("key") == key:
+        cached = _cached(_file_version["version"])
+        if cached is not None:
+            return cached
+    codebook = load_codebook(CODEBOOK_PATH)
+    _file_version.update(key=key, version=codebook.version)
+    return _remember(codebook)
 
 
 def codebook_from_text(text: str):
     """Build a codebook from CSV text, with the version the file would have."""
-    raw = ("\ufeff" + text).encode("utf-8")
-    cached = _cached(hashlib.sha256(raw).hexdigest()[:10])
+    version = hashlib.sha256(("\ufeff" + text).encode("utf-8")).hexdigest()[:10]
+    cached = _cached(version)
     if cached is not None:
         return cached
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "codebook.csv"
-        path.write_bytes(raw)
-        return _remember(load_codebook(path))
+    return _remember(build_codebook(parse_codebook(text), version))
 
 
 def _cached(version):
