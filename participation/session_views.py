@@ -237,10 +237,15 @@ def remove_item(activity_id, item_id):
 
 def _item(session, activity, item_id):
     """Return an agenda item of the session or answer 404."""
-    item = session.get(AgendaItem, item_id)
-    if item is None or item.activity_id != activity.id:
+    return _part_of(session, activity, AgendaItem, item_id)
+
+
+def _part_of(session, activity, model, row_id):
+    """Return the row of model with row_id if it belongs to the session, or 404."""
+    row = session.get(model, row_id)
+    if row is None or row.activity_id != activity.id:
         abort(404)
-    return item
+    return row
 
 
 @bp.route("/<int:activity_id>/attendance", methods=["POST"])
@@ -456,10 +461,7 @@ def hands(activity_id, vote_id):
 
 def _vote(session, activity, vote_id):
     """Return a vote of the session or answer 404."""
-    vote = session.get(Vote, vote_id)
-    if vote is None or vote.activity_id != activity.id:
-        abort(404)
-    return vote
+    return _part_of(session, activity, Vote, vote_id)
 
 
 # Proposals and minutes -------------------------------------------------------
