@@ -56,29 +56,27 @@ def screen_and_theme(text, codebook):
     return screened, hits
 
 
-def screen_new_answers(session: Session, rows):
-    """Mask and theme answer rows not yet stored; return what record_codes needs.
+def screen_new_answers(codebook, rows):
+    """Mask and theme answer rows not yet stored; return their codes by question.
 
     Rows are dicts with `question_key` and `text`; each open one gets `masked`.
     This runs before the rows are inserted, so the transaction that stores
-    them holds no text analysis and stores their codes with them.
+    them holds no text analysis.
     """
-    codebook = current_codebook(session)
-    pending = {}
+    codes = {}
     for row in rows:
         if row["text"] is None:
             continue
         screened, hits = screen_and_theme(row["text"], codebook)
         row["masked"] = screened.masked
-        pending[row["question_key"]] = (screened.flags, hits)
-    return codebook, pending
+        codes[row["question_key"]] = (screened.flags, hits)
+    return codes
 
 
-def record_codes(session: Session, codebook, pending, answer_ids) -> None:
-    """Insert the flags, themes and tasks of answers inserted in this transaction."""
+def record_codes(session: Session, codebook, coded) -> None:
+    """Insert the flags, themes and tasks of new answers: (answer id, flags, hits)."""
     themes, tasks = [], []
-    for key, (flags, hits) in pending.items():
-        answer_id = answer_ids[key]
+    for answer_id, flags, hits in coded:
         if flags:
             _add_flags(session, answer_id, {flag.category for flag in flags})
             continue

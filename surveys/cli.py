@@ -36,6 +36,21 @@ def launch_command(template_key, band, place):
         click.echo(launch.code)
 
 
+@surveys_cli.command("process")
+def process_command():
+    """Expand received responses into screened, themed answers; print how many.
+
+    The app does this by itself in the background; this is for after a
+    restart, or to be sure everything is done before a report or a backup.
+    """
+    with session_scope() as session:
+        done = operations.process_all(session)
+        left = len(operations.pending_ids(session, limit=1000))
+    click.echo(f"processed {done} responses; {left} still pending")
+    if left:
+        raise SystemExit(1)
+
+
 @surveys_cli.command("export")
 @click.option("--launch", "code", required=True, help="The launch's join code.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from core.models import utcnow
@@ -51,7 +51,20 @@ class Launch(LaunchBase, table=True):
         return self.closed_at is None
 
 
+#: responses whose answers are stored but not yet expanded, screened and themed
+PENDING = text("pending IS NOT NULL")
+
+
 class Response(SQLModel, table=True):
+    __table_args__ = (
+        Index(
+            "ix_response_pending",
+            "submitted_at",
+            sqlite_where=PENDING,
+            postgresql_where=PENDING,
+        ),
+    )
+
     #: the UUID the tablet made; a resend carries the same one
     id: str = Field(primary_key=True, max_length=36)
     launch_id: int = Field(foreign_key="launch.id", index=True)
@@ -63,6 +76,10 @@ class Response(SQLModel, table=True):
     digest: str = Field(max_length=64)
     #: random id of the tablet that sent it, for queue counts
     tablet: str | None = Field(default=None, max_length=36)
+    #: the checked answers as the tablet sent them, until they become Answer rows
+    pending: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True))
+    )
 
     def __repr__(self):
         return f"<Response {self.id}>"

@@ -4,9 +4,12 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import insert
+from flask import current_app
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -105,47 +108,214 @@ def digest(launch_code, answers):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class LaunchFacts:
+    """What does not change while a launch is open: enough to check a submission."""
+
+    id: int
+    code: str
+    band: str
+    spec: dict
+
+    @classmethod
+    def of(cls, session, launch):
+        """Return the facts of launch, with its survey's spec."""
+        return cls(launch.id, launch.code, launch.band, survey_spec(session, launch))
+
+
+#: how long a process trusts the facts it read about a launch
+FACTS_SECONDS = 30.0
+
+
+def launch_facts(session, code):
+    """Return the facts of the launch with join code, read at most every 30 s.
+
+    The cache lives on the app, so each database has its own. Whether the
+    launch is still open is not cached: receive checks it as it stores.
+    """
+    code = (code or "").strip().upper()
+    cache = current_app.extensions.setdefault("launch_facts", {})
+    cached = cache.get(code)
+    if cached is not None and time.monotonic() - cached[1] < FACTS_SECONDS:
+        return cached[0]
+
+    launch = find_launch(session, code)
+    if launch is None:
+        return None
+    facts = LaunchFacts.of(session, launch)
+    if len(cache) > 1024:
+        cache.clear()
+    cache[code] = (facts, time.monotonic())
+    return facts
+
+
 def submit_response(session: Session, launch: Launch, payload) -> tuple[str, Response]:
-    """Store a kiosk submission once; return ("stored"|"duplicate", response)."""
-    if not launch.is_open:
-        raise SubmissionError("这个问卷已经结束了。", status=410)
+    """Store a submission once and code it now; return (status, response)."""
+    status, response_id = receive(session, LaunchFacts.of(session, launch), payload)
+    process_pending(session, [response_id])
+    return status, session.get(Response, response_id)
 
+
+def receive(session: Session, facts: LaunchFacts, payload) -> tuple[str, str]:
+    """Store a kiosk submission once; return ("stored"|"duplicate", response id).
+
+    The checked answers are written with the response in one statement, which
+    also refuses a closed launch; process_pending turns them into answer rows,
+    screened and themed, afterwards. A resend of the same answers changes
+    nothing; the same id with other answers is kept aside for review.
+    """
     response_id, answers, tablet, gender = _parse_payload(payload)
-    spec = survey_spec(session, launch.survey_id)
-    cleaned = validate_answers(spec, launch.band, answers)
-    fingerprint = digest(launch.code, cleaned)
+    cleaned = validate_answers(facts.spec, facts.band, answers)
+    fingerprint = digest(facts.code, cleaned)
 
-    response = Response(
-        id=response_id,
-        launch_id=launch.id,
-        band=launch.band,
-        township_code=launch.township_code,
-        digest=fingerprint,
-        tablet=tablet,
-        gender=gender,
-    )
-    rows = [_answer(response_id, spec, k, v) for k, v in cleaned.items()]
-    coding = _screen(session, response_id, rows)
+    row = {
+        "id": response_id,
+        "launch_id": facts.id,
+        "gender": gender,
+        "submitted_at": utcnow(),
+        "digest": fingerprint,
+        "tablet": tablet,
+        "pending": cleaned,
+    }
     try:
-        session.add(response)
-        session.flush()
-        answer_ids = _insert_answers(session, rows)
-        if coding is not None:
-            _record_codes(session, coding, answer_ids)
+        stored = session.connection().execute(_RECEIVE, row).first()
         session.commit()
     except IntegrityError:
         session.rollback()
         existing = session.get(Response, response_id)
         if existing is None:
             raise
-        return _resend(session, launch, existing, fingerprint, payload)
+        return _resend(session, facts, existing, fingerprint, payload)
 
-    log.info("Response %s stored for launch %s", response_id, launch.id)
-    return "stored", response
+    if stored is None:
+        raise SubmissionError("这个问卷已经结束了。", status=410)
+    log.info("Response %s received for launch %s", response_id, facts.id)
+    return "stored", response_id
 
 
-def survey_spec(session, survey_id):
-    """Return a survey's spec, read and parsed once per process and version."""
+def _receive_statement():
+    """INSERT a response row for an open launch: one statement, no read first."""
+    responses, launches = Response.__table__, Launch.__table__
+    columns = responses.c
+
+    def param(name):
+        return bindparam(name, type_=columns[name].type)
+
+    source = select(
+        param("id"),
+        launches.c.id,
+        launches.c.band,
+        launches.c.township_code,
+        param("gender"),
+        param("submitted_at"),
+        param("digest"),
+        param("tablet"),
+        param("pending"),
+    ).where(launches.c.id == bindparam("launch_id"), launches.c.closed_at.is_(None))
+    names = ["id", "launch_id", "band", "township_code", "gender", "submitted_at"]
+    return (
+        insert(responses)
+        .from_select([*names, "digest", "tablet", "pending"], source)
+        .returning(responses.c.id)
+    )
+
+
+_RECEIVE = _receive_statement()
+
+
+def pending_ids(session: Session, limit=200, exclude=()) -> list[str]:
+    """Return the ids of the oldest responses whose answers await processing."""
+    query = (
+        select(Response.id)
+        .where(Response.pending.is_not(None))
+        .order_by(Response.submitted_at, Response.id)
+        .limit(limit)
+    )
+    if exclude:
+        query = query.where(Response.id.not_in(list(exclude)))
+    ids = session.exec(query).all()
+    session.commit()
+    return list(ids)
+
+
+def process_pending(session: Session, ids) -> int:
+    """Turn the responses ids into screened, themed answer rows; return how many.
+
+    The text analysis runs before the write transaction, so the database is
+    locked only for the inserts. Safe to run in several processes at once:
+    a response is claimed by clearing its pending answers in the transaction
+    that inserts its rows, so it is expanded exactly once, and its answers
+    stay pending if anything fails.
+    """
+    found = session.exec(
+        select(Response.id, Response.launch_id, Response.pending).where(
+            Response.id.in_(list(ids)), Response.pending.is_not(None)
+        )
+    ).all()
+    if not found:
+        session.commit()
+        return 0
+    codebook = _codebook(session)
+    prepared = [_prepare(session, codebook, *response) for response in found]
+    session.commit()
+
+    table = Response.__table__
+    try:
+        claimed = set(
+            session.exec(
+                update(table)
+                .where(table.c.id.in_([rid for rid, _, _ in prepared]))
+                .where(table.c.pending.is_not(None))
+                .values(pending=None)
+                .returning(table.c.id)
+            ).scalars()
+        )
+        prepared = [item for item in prepared if item[0] in claimed]
+        rows = [row for _, answer_rows, _ in prepared for row in answer_rows]
+        answer_ids = _insert_answers(session, rows)
+        if codebook is not None:
+            _record_codes(session, codebook, prepared, answer_ids)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if prepared:
+        log.info("Responses processed: %s", len(prepared))
+    return len(prepared)
+
+
+def _codebook(session):
+    """Return the current codebook, or None if it cannot be read."""
+    from analysis import operations as analysis_ops
+
+    try:
+        return analysis_ops.current_codebook(session)
+    except Exception:
+        log.exception("Codebook unreadable: answers stored unscreened")
+        return None
+
+
+def _prepare(session, codebook, response_id, launch_id, answers):
+    """Return (response id, answer rows, codes by question), masked and themed."""
+    spec = survey_spec(session, session.get(Launch, launch_id))
+    rows = [_answer(response_id, spec, k, v) for k, v in answers.items()]
+    codes = {}
+    if codebook is not None:
+        codes = _screen(codebook, response_id, rows)
+    return response_id, rows, codes
+
+
+def process_all(session: Session, batch=200) -> int:
+    """Process every pending response, oldest first; return how many."""
+    done = 0
+    while ids := pending_ids(session, batch):
+        done += process_pending(session, ids)
+    return done
+
+
+def survey_spec(session, launch):
+    """Return the spec of launch's survey, read once per process and version."""
+    survey_id = launch.survey_id
     version = session.exec(select(Survey.version).where(Survey.id == survey_id)).one()
     key = (survey_id, version)
     if key not in _SPECS:
@@ -156,39 +326,48 @@ def survey_spec(session, survey_id):
     return _SPECS[key]
 
 
-def _screen(session, response_id, rows):
+def _screen(codebook, response_id, rows):
     """Screen and theme open answers before they are stored; None if that failed."""
     from analysis import operations as analysis_ops
 
     try:
-        return analysis_ops.screen_new_answers(session, rows)
+        return analysis_ops.screen_new_answers(codebook, rows)
     except Exception:
+        for row in rows:
+            row["masked"] = None
         log.exception("Response %s stored unscreened; run analysis recode", response_id)
         return None
 
 
 def _insert_answers(session, rows):
-    """Insert a response's answer rows in one statement; return ids by question."""
+    """Insert answer rows in one statement; return ids by (response, question)."""
     if not rows:
         return {}
     table = Answer.__table__
     inserted = session.exec(
-        insert(table).returning(table.c.question_key, table.c.id), params=rows
+        insert(table).returning(table.c.response_id, table.c.question_key, table.c.id),
+        params=rows,
     )
-    return dict(inserted.all())
+    return {(rid, key): answer_id for rid, key, answer_id in inserted.all()}
 
 
-def _record_codes(session, coding, answer_ids):
+def _record_codes(session, codebook, prepared, answer_ids):
     """Insert the codes of the screened answers, by their new ids."""
     from analysis import operations as analysis_ops
 
-    analysis_ops.record_codes(session, *coding, answer_ids)
+    coded = [
+        (answer_ids[response_id, key], flags, hits)
+        for response_id, _, codes in prepared
+        if codes is not None
+        for key, (flags, hits) in codes.items()
+    ]
+    analysis_ops.record_codes(session, codebook, coded)
 
 
 def _resend(session, launch, existing, fingerprint, payload):
     if existing.launch_id == launch.id and existing.digest == fingerprint:
         log.info("Response %s resent; nothing stored", existing.id)
-        return "duplicate", existing
+        return "duplicate", existing.id
 
     session.add(
         RejectedSubmission(

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -196,18 +197,29 @@ def kiosk(code):
 def submit(code):
     """Store a tablet's response once, whatever the number of resends."""
     session = get_session()
-    found = operations.find_launch(session, code)
-    if found is None:
+    facts = operations.launch_facts(session, code)
+    if facts is None:
         return jsonify(error="没有这个加入码。"), 404
 
     payload = json_body()
     if payload is None:
         return jsonify(error="请求内容必须是 UTF-8 的 JSON。"), 400
     try:
-        status, response = operations.submit_response(session, found, payload)
+        status, response_id = operations.receive(session, facts, payload)
     except operations.SubmissionError as exc:
         return jsonify(error=str(exc)), exc.status
 
-    if status == "stored":
-        return jsonify(status=status, id=response.id), 201
-    return jsonify(status=status, id=response.id), 200
+    _process(session, response_id)
+    return jsonify(status=status, id=response_id), 201 if status == "stored" else 200
+
+
+def _process(session, response_id):
+    """Have the stored answers expanded: now, or soon by this process's thread."""
+    if not current_app.config["SUBMISSIONS_INLINE"]:
+        current_app.extensions["processor"].notify()
+        return
+    try:
+        operations.process_pending(session, [response_id])
+    except Exception:
+        # the answers are safe in the response row; the thread will retry
+        log.exception("Response %s left pending", response_id)

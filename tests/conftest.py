@@ -63,6 +63,7 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "test-secret",
+            "SUBMISSIONS_INLINE": True,
         }
     )
     yield app

@@ -1,7 +1,10 @@
 """A kiosk page driven by touch, and what the server stored from it."""
 
+import time
+
 from sqlmodel import select
 
+from surveys import operations
 from surveys.models import Answer, Launch, RejectedSubmission, Response, Survey
 from surveys.templates import questions_for
 
@@ -241,7 +244,17 @@ def layout_problems(kiosk, band):
 
 
 def stored(server, code):
-    """Return {response id: {question key: answer}} stored for a launch."""
+    """Return {response id: {question key: answer}} stored for a launch.
+
+    The live app expands answers in its background thread, as in production;
+    this waits until it has, for at most 15 s.
+    """
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with server.session() as session:
+            if not operations.pending_ids(session, limit=1):
+                break
+        time.sleep(0.05)
     with server.session() as session:
         launch = session.exec(select(Launch).where(Launch.code == code)).one()
         responses = session.exec(
