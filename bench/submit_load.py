@@ -271,6 +271,26 @@ def stored_responses(url, code):
     return dict(rows)
 
 
+def wait_for_processing(url, limit):
+    """Wait until the app has expanded every stored response; return seconds."""
+    from sqlalchemy import text
+
+    from core.db import make_engine
+
+    engine = make_engine(url)
+    started = time.monotonic()
+    query = text("SELECT count(*) FROM response WHERE pending IS NOT NULL")
+    try:
+        while time.monotonic() - started < limit:
+            with engine.connect() as connection:
+                if not connection.execute(query).scalar():
+                    break
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    return time.monotonic() - started
+
+
 # -- the tablets ------------------------------------------------------------------
 
 
@@ -487,15 +507,21 @@ def outside(timings, windows):
 
 
 def summarise(tally, stored):
-    """Return the figures of the last line from what tablets saw and the database."""
+    """Return the figures of the last line from what tablets saw and the database.
+
+    A response counts as stored only with every answer row it was sent with.
+    """
     submitted = set(tally.saved)
+    complete = {
+        rid for rid, rows in stored.items() if rows >= tally.answers.get(rid, 1)
+    }
     twice = [rid for rid, count in tally.created.items() if count > 1]
     extra = [rid for rid, rows in stored.items() if rows > tally.answers.get(rid, rows)]
     phantom = set(stored) - set(tally.answers)
     return {
         "submitted": len(submitted),
-        "stored": len(stored),
-        "lost": len(submitted - set(stored)),
+        "stored": len(complete),
+        "lost": len(submitted - complete),
         "duplicated": len(twice) + len(extra) + len(phantom),
         "errors": len({rid for rid, _ in tally.errors} - submitted),
     }
@@ -525,7 +551,9 @@ def run(args, workdir):
         figures["rps"] = saturate(
             app.port, path, bodies, args.clients, args.seconds, tally
         )
-    log.info("phase 2: app %.1f submissions/s", figures["rps"])
+        log.info("phase 2: app %.1f submissions/s", figures["rps"])
+        drained = wait_for_processing(url, args.drain_limit)
+    log.info("answers of every response expanded %.1f s after the last post", drained)
 
     figures.update(summarise(tally, stored_responses(url, code)))
     figures["bare_rps"] = bare_phase(url, workdir, logfile, args)
@@ -614,6 +642,9 @@ def parse_args(argv=None):
     parser.add_argument("--time-limit", type=float, default=75.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--drain-limit", type=float, default=120.0, help="wait for processing, s"
+    )
     parser.add_argument("--wipe", action="store_true", help="allow wiping any DB")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     parser.add_argument("--timings", help="write phase 1 request times to this CSV")
