@@ -3,11 +3,16 @@
 import os
 from pathlib import Path
 
+import click
+
 DEV_SECRET = "dev-only-not-secret"
 
 
-class ConfigError(RuntimeError):
-    """The configuration cannot serve children's data safely."""
+class ConfigError(click.ClickException, RuntimeError):
+    """The configuration cannot serve children's data safely.
+
+    A ClickException, so that `flask` commands print the message alone.
+    """
 
 
 def load_config(app, overrides=None):

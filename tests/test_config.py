@@ -14,6 +14,21 @@ def test_refuses_to_start_without_secret(monkeypatch, tmp_path):
         create_app({"INSTANCE_ONLY": True})
 
 
+def test_a_command_without_secret_prints_the_message_alone(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    cli = FlaskGroup(create_app=lambda: create_app({"INSTANCE_ONLY": True}))
+
+    result = CliRunner().invoke(cli, ["routes"])
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: SECRET_KEY is not set.")
+    assert "Traceback" not in result.output
+
+
 def test_secret_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
