@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -94,9 +95,17 @@ def close_launch(session, launch):
     log.info("Launch %s closed", launch.id)
 
 
+def clean_code(code):
+    """Return a join code as stored: capitals, without spaces or dashes typed in it."""
+    return _CODE_NOISE.sub("", code or "").upper()
+
+
+_CODE_NOISE = re.compile(r"[\s\-‐‑–—_·.]+")
+
+
 def find_launch(session, code):
-    """Return the launch with join code (any case), or None."""
-    code = (code or "").strip().upper()
+    """Return the launch with join code (any case, spaces and dashes), or None."""
+    code = clean_code(code)
     if not code or len(code) > 12:
         return None
     return session.exec(select(Launch).where(Launch.code == code)).first()
@@ -133,7 +142,7 @@ def launch_facts(session, code):
     The cache lives on the app, so each database has its own. Whether the
     launch is still open is not cached: receive checks it as it stores.
     """
-    code = (code or "").strip().upper()
+    code = clean_code(code)
     cache = current_app.extensions.setdefault("launch_facts", {})
     cached = cache.get(code)
     if cached is not None and time.monotonic() - cached[1] < FACTS_SECONDS:

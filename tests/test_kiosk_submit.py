@@ -197,3 +197,21 @@ def test_older_band_gets_no_pinyin(client, make_launch):
 def _kiosk_data(page):
     start = page.index('id="kiosk-data">') + len('id="kiosk-data">')
     return json.loads(page[start : page.index("</script>", start)])
+
+
+@pytest.mark.parametrize("typed", ["{a}-{b}", " {a} {b} ", "{a}–{b}", "{lower}"])
+def test_a_join_code_typed_with_dashes_or_spaces_opens_the_kiosk(client, launch, typed):
+    code = launch.code
+    text = typed.format(a=code[:3], b=code[3:], lower=code.lower())
+
+    page = client.get("/k", query_string={"code": text})
+
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith(f"/k/{code}")
+
+
+def test_a_join_code_that_is_not_one_says_so(client, launch):
+    page = client.get("/k", query_string={"code": "ZZZ-ZZZ"})
+
+    assert page.status_code == 200
+    assert "没有找到这个加入码" in page.get_data(as_text=True)
