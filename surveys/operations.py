@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -96,8 +97,11 @@ def close_launch(session, launch):
 
 
 def clean_code(code):
-    """Return a join code as stored: capitals, without spaces or dashes typed in it."""
-    return _CODE_NOISE.sub("", code or "").upper()
+    """Return a join code as stored: capitals, without spaces or dashes typed in it.
+
+    Full-width letters, as a Chinese input method types them, count as letters.
+    """
+    return _CODE_NOISE.sub("", unicodedata.normalize("NFKC", code or "")).upper()
 
 
 _CODE_NOISE = re.compile(r"[\s\-‐‑–—_·.]+")
@@ -194,9 +198,13 @@ def receive(session: Session, facts: LaunchFacts, payload) -> tuple[str, str]:
         existing = session.get(Response, response_id)
         if existing is None:
             raise
-        return _resend(session, facts, existing, fingerprint, payload)
+        return _resend(session, facts, existing, fingerprint, cleaned)
 
     if stored is None:
+        # a resend of what was stored before the launch closed is still stored
+        existing = session.get(Response, response_id)
+        if existing is not None:
+            return _resend(session, facts, existing, fingerprint, cleaned)
         raise SubmissionError("这个问卷已经结束了。", status=410)
     log.info("Response %s received for launch %s", response_id, facts.id)
     return "stored", response_id
@@ -373,24 +381,58 @@ def _record_codes(session, codebook, prepared, answer_ids):
     analysis_ops.record_codes(session, codebook, coded)
 
 
-def _resend(session, launch, existing, fingerprint, payload):
+def _resend(session, launch, existing, fingerprint, answers):
+    """Answer a resend: a duplicate, or other answers under a used id (409).
+
+    Other answers are kept for review once per version, masked, with the
+    kinds of harm they may disclose in the reason, which the safeguarding
+    page lists; the child's own words are not kept.
+    """
     if existing.launch_id == launch.id and existing.digest == fingerprint:
         log.info("Response %s resent; nothing stored", existing.id)
         return "duplicate", existing.id
 
-    session.add(
-        RejectedSubmission(
-            response_id=existing.id,
-            launch_id=launch.id,
-            reason="id reused with different answers",
-            payload=payload,
+    masked, harms = _screened_copy(launch.spec, answers)
+    reason = f"id reused with different answers {fingerprint[:12]}"
+    if harms:
+        reason += f"; may disclose harm: {', '.join(harms)}"
+    known = session.exec(
+        select(RejectedSubmission.id).where(
+            RejectedSubmission.response_id == existing.id,
+            RejectedSubmission.reason == reason,
         )
-    )
-    session.commit()
-    log.warning(
-        "Response %s resent with different answers; kept for review", existing.id
-    )
+    ).first()
+    if known is None:
+        session.add(
+            RejectedSubmission(
+                response_id=existing.id,
+                launch_id=launch.id,
+                reason=reason,
+                payload={"answers": masked},
+            )
+        )
+        session.commit()
+        log.warning(
+            "Response %s resent with different answers; kept for review%s",
+            existing.id,
+            " and flagged for safeguarding" if harms else "",
+        )
     raise SubmissionError("这个编号已经用过了，答案不一样。", status=409)
+
+
+def _screened_copy(spec, answers):
+    """Return answers with open text masked, and the kinds of harm it may show."""
+    from analysis.screen import screen
+
+    kinds = {q["key"]: q["type"] for q in spec["questions"]}
+    masked, harms = {}, set()
+    for key, value in answers.items():
+        if kinds.get(key) == "text" and isinstance(value, str):
+            screened = screen(value)
+            value = screened.masked
+            harms.update(flag.category for flag in screened.flags)
+        masked[key] = value
+    return masked, sorted(harms)
 
 
 def _parse_payload(payload):
@@ -487,12 +529,22 @@ def _check_value(question, value):
 
     if not isinstance(value, str):
         raise SubmissionError(f"问题 {question['key']} 需要文字。")
-    value = value.replace("\x00", "").strip()
+    value = visible(value).strip()
     if len(value) > MAX_TEXT:
         raise SubmissionError(
             f"问题 {question['key']} 的回答太长了（最多 {MAX_TEXT} 字）。"
         )
     return value or None
+
+
+def visible(text):
+    """Return text without control characters (but tabs and line breaks) and
+    invisible format characters: zero-width spaces, direction marks, BOMs."""
+    return "".join(
+        char
+        for char in text
+        if char in "\t\n\r" or unicodedata.category(char) not in ("Cc", "Cf")
+    )
 
 
 def _check_ranking(question, value, allowed):

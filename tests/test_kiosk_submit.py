@@ -6,6 +6,7 @@ import uuid
 import pytest
 from sqlmodel import func, select
 
+from surveys import operations
 from surveys.models import Answer, RejectedSubmission, Response
 from surveys.templates import questions_for
 
@@ -199,10 +200,13 @@ def _kiosk_data(page):
     return json.loads(page[start : page.index("</script>", start)])
 
 
-@pytest.mark.parametrize("typed", ["{a}-{b}", " {a} {b} ", "{a}–{b}", "{lower}"])
+@pytest.mark.parametrize(
+    "typed", ["{a}-{b}", " {a} {b} ", "{a}–{b}", "{lower}", "{full}"]
+)
 def test_a_join_code_typed_with_dashes_or_spaces_opens_the_kiosk(client, launch, typed):
     code = launch.code
-    text = typed.format(a=code[:3], b=code[3:], lower=code.lower())
+    full = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    text = typed.format(a=code[:3], b=code[3:], lower=code.lower(), full=full)
 
     page = client.get("/k", query_string={"code": text})
 
@@ -215,3 +219,63 @@ def test_a_join_code_that_is_not_one_says_so(client, launch):
 
     assert page.status_code == 200
     assert "没有找到这个加入码" in page.get_data(as_text=True)
+
+
+def _text_key(answers):
+    return next(k for k, v in answers.items() if v == "希望学校门口有红绿灯")
+
+
+def test_other_answers_under_a_used_id_are_kept_masked_once(client, session, launch):
+    answers = _valid_answers(session, launch)
+    payload = {"id": str(uuid.uuid4()), "answers": answers}
+    client.post(f"/k/{launch.code}/responses", json=payload)
+    other = {**answers, _text_key(answers): "我叫王小明，爸爸喝醉了就打我"}
+    changed = {**payload, "answers": other, "padding": "x" * 100_000}
+
+    statuses = [
+        client.post(f"/k/{launch.code}/responses", json=changed).status_code
+        for _ in range(3)
+    ]
+
+    assert statuses == [409, 409, 409]
+    kept = session.exec(select(RejectedSubmission)).one()
+    assert "王小明" not in str(kept.payload)
+    assert "padding" not in kept.payload
+    assert "may disclose harm" in kept.reason
+
+
+def test_a_resend_after_the_launch_closed_is_still_a_duplicate(client, session, launch):
+    payload = {"id": str(uuid.uuid4()), "answers": _valid_answers(session, launch)}
+    assert client.post(f"/k/{launch.code}/responses", json=payload).status_code == 201
+    operations.close_launch(session, launch)
+
+    again = client.post(f"/k/{launch.code}/responses", json=payload)
+    fresh = client.post(
+        f"/k/{launch.code}/responses", json={**payload, "id": str(uuid.uuid4())}
+    )
+
+    assert (again.status_code, again.json["status"]) == (200, "duplicate")
+    assert fresh.status_code == 410
+
+
+@pytest.mark.parametrize(
+    "typed, kept",
+    [
+        ("红绿灯\x01\x07\x1b[31m要多", "红绿灯[31m要多"),
+        ("\u200b\u202e \u2066", None),
+        ("  \t ", None),
+        ("第一行\n第二行", "第一行\n第二行"),
+    ],
+)
+def test_invisible_characters_are_dropped_from_text(
+    client, session, launch, typed, kept
+):
+    answers = _valid_answers(session, launch)
+    key = _text_key(answers)
+    payload = {"id": str(uuid.uuid4()), "answers": {**answers, key: typed}}
+
+    assert client.post(f"/k/{launch.code}/responses", json=payload).status_code == 201
+
+    stored = session.exec(select(Answer).where(Answer.question_key == key)).one()
+    assert stored.text == kept
+    assert stored.skipped is (kept is None)
