@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlmodel import select
 
+from analysis.evidence import unflagged
 from analysis.exports import neutralise
 from core.audit import EXPORTED_ANSWERS, record
 from core.db import session_scope
@@ -55,7 +56,11 @@ def process_command():
 @click.option("--launch", "code", required=True, help="The launch's join code.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False))
 def export_command(code, output):
-    """Write one row per response, the response id as a column."""
+    """Write one row per response, the response id as a column, as CSV."""
+    if not output.lower().endswith(".csv"):
+        raise click.ClickException(
+            f"{output}: the export is a CSV file; give a name ending in .csv"
+        )
     with session_scope() as session:
         launch = operations.find_launch(session, code)
         if launch is None:
@@ -83,9 +88,12 @@ def export_command(code, output):
 
 
 def _row(session, response, keys):
+    """Return one response's cells; answers flagged for safeguarding stay out."""
     answers = {
         a.question_key: a
-        for a in session.exec(select(Answer).where(Answer.response_id == response.id))
+        for a in session.exec(
+            select(Answer).where(Answer.response_id == response.id, unflagged())
+        )
     }
     cells = [_cell(answers.get(key)) for key in keys]
     return [

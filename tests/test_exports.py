@@ -31,6 +31,9 @@ MINUS = "-我想要更多的公园"
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("公园=好", "公园=好"),
+        ("红\x01绿\x1b[31m灯\x7f", "红绿[31m灯"),
+        ("\x07=1", "'=1"),
+        ("第一行\n第二行", "第一行\n第二行"),
         ("", ""),
         (None, None),
         (12, 12),
@@ -38,6 +41,15 @@ MINUS = "-我想要更多的公园"
 )
 def test_neutralise_prefixes_formula_starts(value, expected):
     assert exports.neutralise(value) == expected
+
+
+def test_a_workbook_takes_text_with_control_characters():
+    from openpyxl import load_workbook
+
+    with exports.write_xlsx([("答案", [["红绿灯\x01\x1b要多"]])]) as handle:
+        sheet = load_workbook(handle).active
+
+    assert sheet["A1"].value == "红绿灯要多"
 
 
 def test_survey_export_uses_the_shared_neutralise():

@@ -43,11 +43,40 @@ def test_launch_and_export_round_trip_a_response_id(
     assert rows[0][key] == "'=1+1 希望多一些树"
 
 
+def test_export_leaves_out_what_was_flagged_for_safeguarding(
+    app, runner, session, make_launch, tmp_path
+):
+    launch = make_launch(band="9-11")
+    spec = session.get(Survey, launch.survey_id).spec
+    key = next(
+        q["key"]
+        for q in questions_for(spec, "9-11")
+        if q["type"] == "text" and not q["practice"] and not q["show_if"]
+    )
+    tablet = app.test_client(use_cookies=False)
+    for words in ("爸爸喝醉了就打我，我好害怕", "希望公园多一些滑梯"):
+        answers = {key: words}
+        tablet.post(
+            f"/k/{launch.code}/responses",
+            json={"id": str(uuid.uuid4()), "answers": answers},
+        )
+    out = tmp_path / "export.csv"
+
+    runner.invoke(
+        args=["surveys", "export", "--launch", launch.code, "--output", str(out)]
+    )
+
+    text = out.read_text(encoding="utf-8-sig")
+    assert "滑梯" in text
+    assert "打我" not in text
+
+
 def test_launch_with_unknown_place_or_template_is_refused(runner, seeded):
     for args in (
         ["surveys", "launch", "needs", "--band", "9-11", "--place", "火星街道"],
         ["surveys", "launch", "nope", "--band", "9-11", "--place", "乐成街道"],
         ["surveys", "export", "--launch", "NOPE99", "--output", "x.csv"],
+        ["surveys", "export", "--launch", "NOPE99", "--output", "x.xlsx"],
     ):
         result = runner.invoke(args=args)
         assert result.exit_code != 0
