@@ -18,10 +18,19 @@ def when_ready(server):
 
 
 def post_fork(server, worker):
-    """Drop connections inherited from the master; the worker opens its own."""
-    engine = _engine(worker.app.wsgi())
+    """Drop connections inherited from the master; the worker opens its own.
+
+    Then start the worker's thread that expands received answers, so that
+    answers left pending by a server that was killed are finished at once,
+    not at the first request after the restart.
+    """
+    app = worker.app.wsgi()
+    engine = _engine(app)
     if engine is not None:
         engine.dispose(close=False)
+    processor = getattr(app, "extensions", {}).get("processor")
+    if processor is not None and not app.config["SUBMISSIONS_INLINE"]:
+        processor.notify()
 
 
 def _warm(app):

@@ -199,3 +199,30 @@ def test_tablets_come_first_until_the_answers_are_late(app, session, launch):
 
     assert processor.drain(deadline=time.monotonic() - 1) is True
     assert _answers(session, response_id) > 0
+
+
+def test_a_restarted_worker_finishes_pending_answers_before_any_request(
+    database_url, session, launch
+):
+    import runpy
+    from types import SimpleNamespace
+
+    from app import create_app
+    from core import ROOT
+
+    response_id = _receive(session, launch)
+    live = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}
+    )
+    worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: live))
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    try:
+        hooks["post_fork"](None, worker)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not _answers(session, response_id):
+            time.sleep(0.05)
+    finally:
+        live.extensions["processor"].stop()
+        live.extensions["db_engine"].dispose()
+
+    assert _answers(session, response_id) > 0
