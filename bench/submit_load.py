@@ -540,7 +540,10 @@ def run(args, workdir):
     check_wipe_allowed(url, args.wipe)
     code, questions = prepare_database(url)
     logfile = workdir / "gunicorn.log"
-    log.info("database ready (%s); server logs in %s", url.split(":")[0], logfile)
+    kept = "" if args.keep else " (removed at the end unless --keep)"
+    log.info(
+        "database ready (%s); server logs in %s%s", url.split(":")[0], logfile, kept
+    )
 
     path, tally = f"/k/{code}/responses", Tally()
     app = Server("app:create_app()", environment(url), free_port(), logfile, "/k")
