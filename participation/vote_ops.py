@@ -177,6 +177,9 @@ def cast(session: Session, vote: Vote, payload) -> str:
     existing = _existing(session, vote, ballot_id)
     if existing is not None:
         return _resend(existing, option)
+    if ballot_count(session, vote) >= _member_count(session, vote):
+        log.warning("Ballot refused for vote %s: one per member already", vote.id)
+        raise BallotError("票数已经和在任议事员一样多了，请告诉辅导员。", status=409)
     try:
         session.add(Ballot(vote_id=vote.id, ballot_id=ballot_id, option=option))
         session.commit()

@@ -155,3 +155,19 @@ def test_more_votes_than_members_warns_the_facilitator(client, session, activity
 
     assert fits.members == 4
     assert "票数比在任成员多 2 票" in page
+
+
+def test_tablets_cannot_cast_more_ballots_than_members(app, session, activity):
+    vote = vote_ops.create_vote(session, activity, "要不要？", ["要", "不要"])
+    vote_ops.open_vote(session, vote)
+    tablet = app.test_client(use_cookies=False)
+    ballots = [{"id": str(uuid.uuid4()), "option": 0} for _ in range(5)]
+
+    statuses = [
+        tablet.post(f"/v/{vote.code}/ballots", json=b).status_code for b in ballots
+    ]
+    resend = tablet.post(f"/v/{vote.code}/ballots", json=ballots[0])
+
+    assert statuses == [201, 201, 201, 201, 409]
+    assert resend.status_code == 200
+    assert vote_ops.ballot_count(session, vote) == 4
