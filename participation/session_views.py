@@ -51,6 +51,7 @@ from participation.councils import (
     Vote,
 )
 from participation.models import Task
+from participation.public_text import masked
 
 bp = Blueprint("council_sessions", __name__, url_prefix="/councils/sessions")
 tablets = Blueprint("council_votes", __name__)
@@ -564,12 +565,12 @@ def join():
 
 @tablets.route("/v/<code>")
 def tablet(code):
-    """Show a vote on a tablet: one big button per option."""
+    """Show a vote on a tablet: one big button per option, names masked."""
     vote = vote_ops.find_vote(get_session(), code) or abort(404)
     data = {
         "code": vote.code,
-        "question": vote.question,
-        "options": vote.options,
+        "question": masked(vote.question),
+        "options": [masked(option) for option in vote.options],
         "open": vote.status == "open",
         "waiting": vote.status == "draft",
         "ballot_url": url_for("council_votes.cast_ballot", code=vote.code),

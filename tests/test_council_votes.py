@@ -171,3 +171,18 @@ def test_tablets_cannot_cast_more_ballots_than_members(app, session, activity):
     assert statuses == [201, 201, 201, 201, 409]
     assert resend.status_code == 200
     assert vote_ops.ballot_count(session, vote) == 4
+
+
+def test_the_tablet_vote_page_masks_names(app, session, activity):
+    vote = vote_ops.create_vote(
+        session,
+        activity,
+        "我叫王小明，我提议修滑梯，同意吗？",
+        ["同意", "我叫李华，不同意"],
+    )
+    vote_ops.open_vote(session, vote)
+
+    page = app.test_client().get(f"/v/{vote.code}").get_data(as_text=True)
+
+    assert "王小明" not in page and "李华" not in page
+    assert "修滑梯" in page
