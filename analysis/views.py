@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -35,6 +34,7 @@ from core.audit import (
 )
 from core.auth import roles_required
 from core.db import get_session, session_scope
+from core.forms import Form
 from participation.models import Township
 from surveys.models import Survey
 from surveys.operations import find_launch
@@ -56,13 +56,18 @@ def _register_safeguarding(state):
 
 
 @bp.app_template_filter("local")
-def local_time(moment) -> str:
-    """Format a stored instant as local date and time for Yueqing."""
+def local_time(moment, seconds=False) -> str:
+    """Format a stored instant as local date and time for Yueqing.
+
+    Stored instants are UTC (SQLite hands them back naive); the page shows
+    Beijing time, to the second where seconds is true (the audit log).
+    """
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(reports.TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    shape = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return moment.astimezone(reports.TIMEZONE).strftime(shape)
 
 
 # -- theme reports ---------------------------------------------------------------
@@ -240,19 +245,19 @@ def launch_cloud(code):
 # -- the codebook editor -------------------------------------------------------------
 
 
-class KeywordForm(FlaskForm):
+class KeywordForm(Form):
     theme = HiddenField(validators=[DataRequired(), Length(max=64)])
     base = HiddenField(validators=[DataRequired(), Length(max=16)])
     keyword = StringField("关键词", validators=[DataRequired(), Length(max=40)])
 
 
-class TasksForm(FlaskForm):
+class TasksForm(Form):
     theme = HiddenField(validators=[DataRequired(), Length(max=64)])
     base = HiddenField(validators=[DataRequired(), Length(max=16)])
     tasks = StringField("任务编号", validators=[DataRequired(), Length(max=120)])
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     base = HiddenField(validators=[DataRequired(), Length(max=16)])
     key = StringField("代号", validators=[DataRequired(), Length(max=41)])
     label = StringField("名称", validators=[DataRequired(), Length(max=100)])
@@ -318,17 +323,8 @@ def _form_errors(form) -> str:
     for field in form:
         for message in field.errors:
             label = field.label.text if field.type != "HiddenField" else field.name
-            parts.append(f"{label}：{_chinese(message)}")
+            parts.append(f"{label}：{message}")
     return "；".join(parts) or "表单不完整。"
-
-
-def _chinese(message: str) -> str:
-    """Say a form validator's English message in Chinese."""
-    if message == "This field is required.":
-        return "请填写"
-    if message.startswith("Field cannot be longer"):
-        return "太长了"
-    return message
 
 
 @bp.route("/codebook/history")

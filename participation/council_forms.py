@@ -1,6 +1,5 @@
 """Forms of the council, session and proposal pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -10,7 +9,6 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    i18n,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -21,6 +19,7 @@ from wtforms.validators import (
     Optional,
 )
 
+from core.forms import Form
 from participation.council_ops import CONSENT_WORDING_VERSION
 from participation.councils import (
     ACTIVITY_KINDS,
@@ -33,17 +32,6 @@ from surveys.models import BANDS
 
 BAND_CHOICES = [SelectChoice(b, f"{b} 岁") for b in BANDS]
 CONSENT_CHOICES = [SelectChoice("yes", "同意"), SelectChoice("no", "不同意")]
-
-
-class Form(FlaskForm):
-    """A form whose built-in messages are in Chinese."""
-
-    class Meta:
-        locales = ("zh",)
-
-        def get_translations(self, form):
-            """Use WTForms' own Chinese messages."""
-            return i18n.get_translations(self.locales)
 
 
 def _choices(mapping, blank=None):

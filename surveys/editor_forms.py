@@ -13,7 +13,6 @@ import logging
 import re
 from functools import lru_cache
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from pypinyin import lazy_pinyin
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import Form
 from surveys.models import BANDS, Launch, Survey
 from surveys.templates import builtin_templates, spec_version
 
@@ -529,7 +529,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class NewSurveyForm(FlaskForm):
+class NewSurveyForm(Form):
     source = SelectField("从哪里开始")
     key = StringField(
         "问卷代号（小写英文、数字、下划线）",
@@ -538,7 +538,7 @@ class NewSurveyForm(FlaskForm):
     title = StringField("标题", validators=[DataRequired(), Length(max=200)])
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     version = HiddenField()
     title = StringField("标题", validators=[DataRequired(), Length(max=200)])
     stage = SelectField(
@@ -559,7 +559,7 @@ class SurveyForm(FlaskForm):
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     version = HiddenField()
     key = StringField(
         "代号（小写英文、数字、下划线）",
@@ -582,11 +582,11 @@ class QuestionForm(FlaskForm):
     show_if_values = StringField("……选了这些选项时出现（选项代号，用逗号隔开）")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     version = HiddenField()
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     key = StringField(
         "新问卷代号",
         validators=[DataRequired(), Regexp(SURVEY_KEY.pattern, message="代号格式不对")],
@@ -594,7 +594,7 @@ class DuplicateForm(FlaskForm):
     title = StringField("新标题", validators=[DataRequired(), Length(max=200)])
 
 
-class AudioForm(FlaskForm):
+class AudioForm(Form):
     clip = FileField(
         "录音文件（mp3、ogg、wav、m4a，最大 2 MB）", validators=[FileRequired()]
     )

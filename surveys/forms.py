@@ -1,14 +1,14 @@
 """Forms of the surveys pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from core.forms import Form
 from surveys.models import BANDS
 
 
-class LaunchForm(FlaskForm):
+class LaunchForm(Form):
     survey = SelectField("问卷", validators=[DataRequired()])
     band = SelectField(
         "年龄段",

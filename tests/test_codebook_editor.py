@@ -144,7 +144,7 @@ def test_adding_a_theme(app, client, staff, session, make_launch):
 @pytest.mark.parametrize(
     ("change", "data", "message"),
     [
-        ("keyword", {"theme": "parks", "keyword": ""}, "关键词：请填写"),
+        ("keyword", {"theme": "parks", "keyword": ""}, "关键词：该字段是必填字段。"),
         ("keyword", {"theme": "parks", "keyword": "秋千;滑梯"}, "一次只加一个关键词"),
         ("keyword", {"theme": "parks", "keyword": "公园"}, "已经有关键词“公园”"),
         ("keyword", {"theme": "nothing", "keyword": "秋千"}, "没有主题 nothing"),
