@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +13,15 @@ from wtforms.validators import DataRequired, Length, Optional
 from core import audit, retention
 from core.auth import roles_required
 from core.db import get_session
-from core.models import ROLE_LABELS, Role, User
+from core.forms import Form
+from core.models import (
+    ROLE_LABELS,
+    USERNAME_MAX,
+    Role,
+    User,
+    find_user,
+    normalise_username,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +34,7 @@ class AccountError(ValueError):
     """An account change the site refuses, with a message for the admin."""
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -37,14 +44,16 @@ class AuditFilterForm(FlaskForm):
     until = DateField("到", validators=[Optional()])
 
 
-class AccountFields(FlaskForm):
+class AccountFields(Form):
     role = SelectField("角色", choices=ROLE_CHOICES, validators=[DataRequired()])
     township = SelectField("乡镇（街道）范围", coerce=str, validators=[Optional()])
     department = StringField("所属部门", validators=[Optional(), Length(max=100)])
 
 
 class CreateUserForm(AccountFields):
-    username = StringField("用户名", validators=[DataRequired(), Length(max=64)])
+    username = StringField(
+        "用户名", validators=[DataRequired(), Length(max=USERNAME_MAX)]
+    )
     display_name = StringField("显示名称", validators=[Optional(), Length(max=100)])
     password = PasswordField("初始密码", validators=[DataRequired(), Length(8, 200)])
 
@@ -53,7 +62,7 @@ class EditUserForm(AccountFields):
     active = BooleanField("账号可用")
 
 
-class DeleteResponseForm(FlaskForm):
+class DeleteResponseForm(Form):
     response_id = StringField("回答编号", validators=[DataRequired(), Length(max=64)])
     reason = StringField(
         "原因（不要写姓名）", validators=[DataRequired(), Length(max=200)]
@@ -183,11 +192,7 @@ def _delete_response(session, form):
 
 def create_account(session, form):
     """Create an account from form, audited; refuse a taken username."""
-    username = form.username.data.strip()
-    taken = session.exec(select(User.id).where(User.username == username)).first()
-    if taken is not None:
-        raise AccountError(f"用户名 {username} 已经有人用了。")
-
+    username = new_username(session, form.username.data)
     user = User(
         username=username,
         display_name=(form.display_name.data or "").strip() or username,
@@ -209,6 +214,26 @@ def create_account(session, form):
     session.commit()
     log.info("User %s created by user %s", user.id, current_user.id)
     return user
+
+
+def new_username(session, typed):
+    """Return typed normalised for a new account; refuse one already taken.
+
+    Names differing only in case, spaces at the ends or full-width letters
+    are the same name.
+    """
+    username = normalise_username(typed)
+    if not username:
+        raise AccountError("用户名不能为空。")
+    if len(username) > USERNAME_MAX:
+        raise AccountError(f"用户名不要超过 {USERNAME_MAX} 个字符。")
+    taken = find_user(session, username)
+    if taken is not None:
+        raise AccountError(
+            f"用户名 {typed.strip()} 已经有人用了：和账号 {taken.username} 相同"
+            "（大小写、全角半角字母都算同一个名字），请换一个。"
+        )
+    return username
 
 
 def change_account(session, actor, user, form):

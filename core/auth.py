@@ -19,15 +19,14 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf import FlaskForm
-from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core import throttle
 from core.db import get_session
-from core.models import User
+from core.forms import Form
+from core.models import USERNAME_MAX, User, find_user
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +70,10 @@ def roles_required(*roles):
     return decorator
 
 
-class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired(), Length(max=64)])
+class LoginForm(Form):
+    username = StringField(
+        "用户名", validators=[DataRequired(), Length(max=USERNAME_MAX)]
+    )
     password = PasswordField("密码", validators=[DataRequired(), Length(max=200)])
 
 
@@ -90,7 +91,7 @@ def login():
         log.warning("Sign-in refused for account key %s: too many", keys.account[:12])
         return _too_many(until)
 
-    user = _authenticate(db, form.username.data.strip(), form.password.data)
+    user = _authenticate(db, form.username.data, form.password.data)
     if user is None:
         throttle.record_failure(db, keys)
         flash("用户名或密码不对。")
@@ -103,8 +104,11 @@ def login():
 
 
 def _authenticate(db, username, password):
-    """Return the active user with this name and password, or None."""
-    user = db.exec(select(User).where(User.username == username)).first()
+    """Return the active user with this name and password, or None.
+
+    The name is normalised first, so " Staff " and "ＳＴＡＦＦ" sign in as staff.
+    """
+    user = find_user(db, username)
     if user is None:
         # Hash anyway so that a missing account answers as slowly as a real one.
         check_password_hash(_dummy_hash(), password)

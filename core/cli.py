@@ -3,12 +3,11 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlmodel import select
 
 from core import db
 from core.audit import CREATED_USER, record
 from core.backup import backup_cli
-from core.models import Role, User
+from core.models import USERNAME_MAX, Role, User, find_user, normalise_username
 from core.retention import retention_cli
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema.")
@@ -39,13 +38,24 @@ def upgrade_command():
 @click.option("--department", help="Department answered for (role department).")
 @click.password_option()
 def create_user_command(username, role, display_name, township, department, password):
-    """Create an adult account."""
+    """Create an adult account.
+
+    USERNAME is stored normalised (NFKC, trimmed, case-folded), as sign-in
+    reads it.
+    """
     if len(password) < 8:
         raise click.ClickException("the password needs at least 8 characters")
 
+    typed, username = username, normalise_username(username)
+    if not username or len(username) > USERNAME_MAX:
+        raise click.ClickException(f"the username needs 1 to {USERNAME_MAX} characters")
     with db.session_scope() as session:
-        if session.exec(select(User).where(User.username == username)).first():
-            raise click.ClickException(f"user {username!r} exists already")
+        taken = find_user(session, username)
+        if taken is not None:
+            raise click.ClickException(
+                f"user {typed!r} exists already as {taken.username!r} "
+                "(case and full-width letters do not make a new name)"
+            )
         user = User(
             username=username,
             display_name=display_name or username,

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlmodel import func, select
 
 from core import DATA_DIR, db
-from core.models import Role, User
+from core.models import Role, User, find_user, normalise_username
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,10 @@ def row_counts(session):
 
 def _users(session):
     for username, role, name, township, department in DEMO_USERS:
-        if session.exec(select(User).where(User.username == username)).first():
+        if find_user(session, username) is not None:
             continue
         user = User(
-            username=username,
+            username=normalise_username(username),
             display_name=name,
             role=role.value,
             township_code=township,

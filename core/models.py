@@ -1,10 +1,11 @@
 """Accounts and roles."""
 
+import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 # Named constraints let later migrations alter tables on SQLite too.
@@ -41,9 +42,13 @@ ROLE_LABELS = {
 }
 
 
+#: the longest sign-in name the user table holds
+USERNAME_MAX = 64
+
+
 class UserBase(SQLModel):
-    #: the sign-in name
-    username: str = Field(index=True, unique=True, max_length=64)
+    #: the sign-in name, stored normalised (see normalise_username)
+    username: str = Field(index=True, unique=True, max_length=USERNAME_MAX)
     #: how the site greets the user
     display_name: str = Field(max_length=100)
     #: one of Role
@@ -76,6 +81,32 @@ class User(UserBase, UserMixin, table=True):
     def check_password(self, password: str) -> bool:
         """Return whether password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+def normalise_username(name: str) -> str:
+    """Return the one spelling of a sign-in name: NFKC, trimmed, case-folded.
+
+    Full-width letters become their ASCII look-alikes and case stops
+    mattering, so "ＳＴＡＦＦ", " Staff " and "staff" all name one account.
+    """
+    folded = unicodedata.normalize("NFKC", name).strip().casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """Return the account username names once normalised, or None.
+
+    Accounts saved before names were normalised are found too, the oldest
+    first if two of them now read the same.
+    """
+    name = normalise_username(username)
+    if not name:
+        return None
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is not None:
+        return user
+    accounts = session.exec(select(User).order_by(User.id))
+    return next((u for u in accounts if normalise_username(u.username) == name), None)
 
 
 class UserCreate(UserBase):

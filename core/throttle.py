@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import Column, DateTime, delete
 from sqlmodel import Field, Session, SQLModel, select
 
-from core.models import utcnow
+from core.models import normalise_username, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class LoginAttempt(SQLModel, table=True):
     """One failed sign-in, keyed by hashed account name and hashed address."""
 
     id: int | None = Field(default=None, primary_key=True)
-    #: HMAC of the account name as typed (case-folded)
+    #: HMAC of the account name as typed, normalised like usernames
     account_key: str = Field(max_length=64, index=True)
     #: HMAC of the client address
     address_key: str = Field(max_length=64, index=True)
@@ -69,7 +69,7 @@ def limits() -> Limits:
 def keys_for(username: str, address: str | None) -> Keys:
     """Return the keyed hashes of an account name and a client address."""
     return Keys(
-        account=_hash("account", username.strip().casefold()),
+        account=_hash("account", normalise_username(username)),
         address=_hash("address", address or "unknown"),
     )
 

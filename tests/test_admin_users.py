@@ -264,3 +264,71 @@ def test_refused_deletion_changes_nothing(
     assert _snapshot(session) == before
     if status == 404:
         assert "什么也没有删除" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["ＳＴＡＦＦ", "Staff", " staff ", "ｓｔａｆｆ"])
+def test_name_that_reads_as_a_taken_one_is_refused(
+    client, session, login, seeded, make_user, typed
+):
+    make_user("staff", username="staff")
+    login("admin")
+
+    response = client.post("/admin/users", data=_new_account(username=typed))
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "已经有人用了" in html and "和账号 staff 相同" in html
+    assert session.exec(select(User).where(User.username == typed)).first() is None
+    assert len(session.exec(select(User).where(User.role == "staff")).all()) == 1
+    assert _events(session, audit.CREATED_USER) == []
+
+
+def test_name_taken_by_an_account_saved_before_normalising_is_refused(
+    client, session, login, seeded, make_user
+):
+    make_user("staff", username="Wang")
+    login("admin")
+
+    response = client.post("/admin/users", data=_new_account(username="wang"))
+
+    assert "和账号 Wang 相同" in response.get_data(as_text=True)
+    assert _user(session, "wang") is None
+
+
+def test_new_account_name_is_stored_normalised(client, session, login, seeded):
+    login("admin")
+
+    response = client.post("/admin/users", data=_new_account(username=" Ｗang "))
+
+    assert response.status_code == 302
+    created = _user(session, "wang")
+    assert created is not None and created.display_name == "王老师"
+    client.post("/logout")
+    signed_in = client.post("/login", data={"username": "WANG", "password": PASSWORD})
+    assert signed_in.status_code == 302
+
+
+def _create_command(runner, username):
+    return runner.invoke(
+        args=["users", "create", username, "--role", "staff"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+
+
+def test_create_command_stores_the_normalised_name(runner, session):
+    result = _create_command(runner, " Li.Ming ")
+
+    assert result.exit_code == 0, result.output
+    assert _user(session, "li.ming") is not None
+
+
+def test_create_command_refuses_a_name_that_reads_as_a_taken_one(
+    runner, session, make_user
+):
+    make_user("staff", username="staff")
+
+    result = _create_command(runner, "ＳＴＡＦＦ")
+
+    assert result.exit_code != 0
+    assert "exists already as 'staff'" in result.output
+    assert len(session.exec(select(User)).all()) == 1

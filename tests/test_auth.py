@@ -3,6 +3,7 @@
 import pytest
 
 from app import create_app
+from core.models import normalise_username
 from tests.conftest import PASSWORD
 
 
@@ -91,3 +92,40 @@ def test_forms_need_csrf_token(database_url, make_user):
     assert "请刷新页面" in response.get_data(as_text=True)
     assert client.get("/plan").status_code == 302
     app.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize(
+    "typed", ["staff", " Staff ", "STAFF", "ＳＴＡＦＦ", "ｓｔａｆｆ"]
+)
+def test_sign_in_reads_the_name_normalised(client, make_user, typed):
+    make_user("staff", username="staff")
+
+    response = client.post("/login", data={"username": typed, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.get("/plan").status_code == 200
+
+
+def test_account_saved_before_normalising_still_signs_in(client, make_user):
+    make_user("staff", username="Wang.Li")
+
+    response = client.post("/login", data={"username": "wang.li", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_a_different_name_is_still_refused(client, make_user):
+    make_user("staff", username="staff")
+
+    response = client.post("/login", data={"username": "stafF1", "password": PASSWORD})
+
+    assert response.status_code == 401
+    assert client.get("/plan").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("ＳＴＡＦＦ", "staff"), (" Wang-Li ", "wang-li"), ("Straße", "strasse")],
+)
+def test_normalise_username(typed, stored):
+    assert normalise_username(typed) == stored

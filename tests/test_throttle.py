@@ -174,3 +174,22 @@ def test_an_invalid_form_is_not_counted(client, session):
 
     assert response.status_code == 200
     assert _attempts(session) == []
+
+
+def test_full_width_and_padded_names_count_for_the_same_account(client, make_user):
+    make_user("staff", username="wang-li")
+    names = ("ＷＡＮＧ－ＬＩ", " Wang-Li ", "ｗａｎｇ-ｌｉ", "WANG-LI\u3000", "wang-li")
+    for name in names:
+        assert _sign_in(client, name, "wrong").status_code == 401
+
+    assert _sign_in(client, "wang-li", PASSWORD).status_code == 429
+
+
+def test_account_key_is_the_normalised_name(app):
+    with app.test_request_context():
+        keys = {
+            throttle.keys_for(name, "x").account
+            for name in ("ＳＴＡＦＦ", " Staff ", "staff")
+        }
+
+    assert len(keys) == 1
