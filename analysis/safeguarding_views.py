@@ -9,19 +9,20 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 from wtforms import TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from analysis.models import SafeguardingFlag
 from analysis.models_reports import SafeguardingReview
 from core.audit import VIEWED_ANSWERS, record
 from core.auth import roles_required
 from core.db import get_session
+from core.forms import Form
 from core.models import User, utcnow
 from participation.models import Township
-from surveys.models import Answer, Response
+from surveys.models import Answer, Launch, Response
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +38,24 @@ SHOW = {"all": "全部", "open": "待处理"}
 PER_PAGE = 100
 
 
-class ReviewForm(FlaskForm):
-    note = TextAreaField("处理记录", validators=[Length(max=2000)])
+NOTE_MAX = 2000
+
+
+class ReviewForm(Form):
+    note = TextAreaField(
+        "处理记录",
+        validators=[
+            DataRequired("没有保存：请先写下处理记录（做了什么）再提交。"),
+            Length(max=NOTE_MAX, message=f"没有保存：处理记录不要超过 {NOTE_MAX} 字。"),
+        ],
+    )
 
 
 @bp.route("")
 @roles_required("safeguarding")
 def flags():
     """List flagged answers newest first, with the original words."""
-    show = request.args.get("show", "all")
-    if show not in SHOW:
-        show = "all"
+    show = _show()
     session = get_session()
     items = list_flags(session, open_only=show == "open")
     record(session, VIEWED_ANSWERS, "safeguarding", None, flags=len(items))
@@ -65,17 +73,26 @@ def flags():
 @bp.route("/<int:flag_id>/review", methods=["POST"])
 @roles_required("safeguarding")
 def review(flag_id):
-    """Mark a flagged answer reviewed, with a note of what was done."""
+    """Mark a flagged answer reviewed, with a note of what was done.
+
+    A note is required: the review is the record of what was done.
+    """
     session = get_session()
     flag = session.get(SafeguardingFlag, flag_id) or abort(404)
     form = ReviewForm()
     if not form.validate():
-        flash("处理记录不要超过 2000 字。")
-        return redirect(url_for("safeguarding.flags"))
+        flash(form.note.errors[0] if form.note.errors else "表单不完整，请再试一次。")
+        return redirect(url_for("safeguarding.flags", show=_show()))
 
-    mark_reviewed(session, flag, current_user.id, form.note.data or "")
+    mark_reviewed(session, flag, current_user.id, form.note.data)
     flash("已标记为已处理。")
-    return redirect(url_for("safeguarding.flags", show=request.args.get("show", "all")))
+    return redirect(url_for("safeguarding.flags", show=_show()))
+
+
+def _show():
+    """Return the list the reviewer came from: all flags or the open ones."""
+    show = request.args.get("show", "all")
+    return show if show in SHOW else "all"
 
 
 @bp.app_context_processor
@@ -96,12 +113,18 @@ def open_count(session: Session) -> int:
 
 
 def list_flags(session: Session, open_only=False) -> list[dict]:
-    """Return flags newest first with answer, place, band and review notes."""
+    """Return flags newest first with answer, place, band, launch and notes.
+
+    The launch is named by its join code, township and band only.
+    """
+    launch_town = aliased(Township)
     query = (
-        select(SafeguardingFlag, Answer, Response, Township.name)
+        select(SafeguardingFlag, Answer, Response, Township.name, Launch, launch_town)
         .join(Answer, Answer.id == SafeguardingFlag.answer_id)
         .join(Response, Response.id == Answer.response_id)
+        .join(Launch, Launch.id == Response.launch_id)
         .outerjoin(Township, Township.code == Response.township_code)
+        .outerjoin(launch_town, launch_town.code == Launch.township_code)
         .order_by(SafeguardingFlag.created_at.desc(), SafeguardingFlag.id.desc())
         .limit(PER_PAGE)
     )
@@ -117,10 +140,20 @@ def list_flags(session: Session, open_only=False) -> list[dict]:
             "band": response.band,
             "township": town or response.township_code,
             "submitted_at": response.submitted_at,
+            "launch": _launch(launch, launch_town),
             "notes": notes.get(flag.id, []),
         }
-        for flag, answer, response, town in rows
+        for flag, answer, response, town, launch, launch_town in rows
     ]
+
+
+def _launch(launch, town) -> dict:
+    """Return the ids and metadata that name a launch: code, township, band."""
+    return {
+        "code": launch.code,
+        "township": town.name if town else launch.township_code,
+        "band": launch.band,
+    }
 
 
 def _notes(session, flag_ids) -> dict[int, list[dict]]:

@@ -8,6 +8,7 @@ from sqlmodel import delete, select
 
 from analysis.models import SafeguardingFlag
 from analysis.models_reports import SafeguardingReview
+from surveys.models import Launch, Response
 from tests.test_reports_data import PARK, add_children, flag, use_test_codebook
 
 OLDER = "我叫王小明，同学天天在厕所打我，公园里也打"
@@ -107,6 +108,72 @@ def test_a_note_that_is_too_long_changes_nothing(client, flagged, login, session
     assert session.exec(select(SafeguardingReview)).first() is None
 
 
+@pytest.mark.parametrize("data", [{"note": ""}, {"note": " \n\u3000 "}, {}])
+def test_a_review_without_a_note_changes_nothing(client, flagged, login, session, data):
+    login("safeguarding")
+    flag_row = session.exec(select(SafeguardingFlag)).first()
+
+    response = client.post(
+        f"/safeguarding/{flag_row.id}/review?show=open",
+        data=data,
+        follow_redirects=True,
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "没有保存：请先写下处理记录" in html
+    assert "已标记为已处理" not in html
+    assert response.request.args["show"] == "open"
+    session.refresh(flag_row)
+    assert (flag_row.reviewed_at, flag_row.reviewed_by) == (None, None)
+    assert session.exec(select(SafeguardingReview)).first() is None
+
+
+def test_adding_to_a_reviewed_flag_needs_a_note_too(client, flagged, login, session):
+    login("safeguarding")
+    flag_row = session.exec(select(SafeguardingFlag)).first()
+    client.post(f"/safeguarding/{flag_row.id}/review", data={"note": "已联系家长"})
+    session.refresh(flag_row)
+    reviewed_at = flag_row.reviewed_at
+
+    client.post(f"/safeguarding/{flag_row.id}/review", data={"note": "  "})
+
+    session.refresh(flag_row)
+    assert flag_row.reviewed_at == reviewed_at
+    assert len(session.exec(select(SafeguardingReview)).all()) == 1
+
+
+def _article(html, flag_id):
+    """Return the part of the list that shows one flag."""
+    start = html.index(f'id="flag-{flag_id}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_each_flag_names_the_launch_it_came_from(
+    client, flagged, login, session, make_launch
+):
+    first = session.get(Response, flagged[0].response_id)
+    other = make_launch(band="12-14", township="hongqiao")
+    answer = add_children(session, other, 1, NEWER)[0]
+    session.exec(
+        delete(SafeguardingFlag).where(SafeguardingFlag.answer_id == answer.id)
+    )
+    flag(session, answer, "neglect")
+    rows = {
+        row.answer_id: row.id for row in session.exec(select(SafeguardingFlag)).all()
+    }
+    login("safeguarding")
+
+    html = client.get("/safeguarding").get_data(as_text=True)
+
+    here = _article(html, rows[flagged[0].id])
+    there = _article(html, rows[answer.id])
+    launch = session.get(Launch, first.launch_id)
+    assert f"来自活动 <code>{launch.code}</code>（乐成街道 · 9-11 岁）" in here
+    assert f"来自活动 <code>{other.code}</code>（虹桥镇 · 12-14 岁）" in there
+    assert other.code not in here and launch.code not in there
+
+
 def test_reviewing_an_unknown_flag_is_404(client, flagged, login):
     login("safeguarding")
 
@@ -125,7 +192,7 @@ def test_nav_badge_counts_open_flags_for_the_role(client, flagged, login, sessio
     assert _badge(client.get("/").get_data(as_text=True)) == 2
 
     flag_row = session.exec(select(SafeguardingFlag)).first()
-    client.post(f"/safeguarding/{flag_row.id}/review", data={"note": ""})
+    client.post(f"/safeguarding/{flag_row.id}/review", data={"note": "已转介"})
 
     assert _badge(client.get("/").get_data(as_text=True)) == 1
 
