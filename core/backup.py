@@ -19,12 +19,13 @@ from pathlib import Path
 
 import click
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask.cli import AppGroup
 from sqlalchemy import JSON, Integer, TypeDecorator, func, inspect, select, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel
 
-from core import audit
+from core import audit, db
 from core.db import get_engine, session_scope
 
 log = logging.getLogger(__name__)
@@ -126,10 +127,15 @@ def _encode(value):
 
 
 def restore_backup(engine, path, force=False) -> dict[str, int]:
-    """Load a backup into engine's migrated database in one transaction."""
+    """Load a backup into engine's database in one transaction.
+
+    A database without tables (a new SQLite file, say) is first brought to
+    the newest schema, which must be the backup's.
+    """
     try:
         with _open(path) as handle:
             header = _read_header(handle)
+            _migrate_if_blank(engine, header)
             with engine.begin() as conn:
                 _check_target(conn, header, force)
                 counts = _load_rows(conn, handle, header)
@@ -160,6 +166,28 @@ def _read_header(handle):
     if header.get("version") != VERSION:
         raise BackupError(f"backup format version {header.get('version')} unknown")
     return header
+
+
+def _migrate_if_blank(engine, header):
+    """Bring a database without tables to the newest schema for the backup."""
+    with engine.connect() as conn:
+        if inspect(conn).get_table_names() or _revisions(conn):
+            return
+    url = engine.url.render_as_string(hide_password=False)
+    newest = _newest_revisions(url)
+    if header["revisions"] != newest:
+        raise BackupError(
+            f"the backup is at revisions {', '.join(header['revisions'])} but this "
+            f"version of the app creates {', '.join(newest)}; migrate the empty "
+            "database to the backup's revisions first (see docs/backup.md)"
+        )
+    db.upgrade(url)
+    log.info("Empty database brought to the newest schema before restore")
+
+
+def _newest_revisions(url):
+    """Return the revisions `flask db upgrade` brings a database to, sorted."""
+    return sorted(ScriptDirectory.from_config(db.alembic_config(url)).get_heads())
 
 
 def _check_target(conn, header, force):
@@ -329,7 +357,10 @@ def create_command(output):
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace all data already in the database.")
 def restore_command(backup_file, force):
-    """Load BACKUP_FILE into the configured, migrated, empty database."""
+    """Load BACKUP_FILE into the configured, empty database.
+
+    A database without tables is brought to the newest schema first.
+    """
     try:
         counts = restore_backup(get_engine(), backup_file, force=force)
     except BackupError as exc:

@@ -4,11 +4,13 @@ import gzip
 import json
 import os
 import shutil
+import sqlite3
 import stat
 import uuid
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, func, select
 
 from app import create_app
@@ -275,3 +277,52 @@ def test_postgresql_and_sqlite_restore_into_each_other(filled, empty_url, tmp_pa
     assert _contents(filled) == original
     assert _answers(filled) == _answers(empty_url)
     assert _insert_user(filled) > max(u["id"] for u in original["user"])
+
+
+def _table_names(url):
+    with _engine(url) as engine, engine.connect() as conn:
+        return set(inspect(conn).get_table_names())
+
+
+@pytest.mark.parametrize("blank", ["missing file", "file without tables"])
+def test_restore_creates_the_schema_in_a_blank_database(
+    filled, runner, tmp_path, blank
+):
+    path = tmp_path / "b.jsonl.gz"
+    answers = _answers(filled)
+    created = runner.invoke(args=["backup", "create", "--output", str(path)])
+    target_file = tmp_path / "new" / "fresh.db"
+    target_url = f"sqlite:///{target_file}"
+    if blank == "file without tables":
+        target_file.parent.mkdir()
+        sqlite3.connect(target_file).close()
+        assert _table_names(target_url) == set()
+    else:
+        assert not target_file.parent.exists()
+
+    target = create_app({"TESTING": True, "DATABASE_URL": target_url})
+    restored = target.test_cli_runner().invoke(args=["backup", "restore", str(path)])
+    target.extensions["db_engine"].dispose()
+
+    assert created.exit_code == 0, created.output
+    assert restored.exit_code == 0, restored.output
+    assert _answers(target_url) == answers
+    assert _contents(target_url)["user"] == _contents(filled)["user"]
+    with _engine(target_url) as engine, engine.connect() as conn:
+        assert backup._revisions(conn) == backup._newest_revisions(target_url)
+    with _engine(target_url) as engine, Session(engine) as session:
+        actions = session.exec(select(AuditEvent.action)).all()
+    assert audit.RESTORED_BACKUP in actions
+
+
+def test_restore_into_a_blank_database_refuses_an_older_backup(filled, tmp_path):
+    path = tmp_path / "b.jsonl.gz"
+    with _engine(filled) as engine:
+        backup.create_backup(engine, path)
+    _rewrite(path, _with_header(revisions=["0001"]))
+    target_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+
+    with _engine(target_url) as target, pytest.raises(backup.BackupError, match="0001"):
+        backup.restore_backup(target, path)
+
+    assert _table_names(target_url) == set()
