@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import has_request_context, make_response
 from flask_login import current_user
@@ -22,6 +23,9 @@ from core.db import session_scope
 from core.models import utcnow
 
 log = logging.getLogger(__name__)
+
+#: the pages show times, and the audit filter reads dates, in Beijing time
+TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 VIEWED_ANSWERS = "viewed answers"
 EXPORTED_ANSWERS = "exported answers"
@@ -266,4 +270,5 @@ def known_actions(session):
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
+    """Return the start of day in Beijing time, as UTC like the stored times."""
+    return datetime.combine(day, time(), tzinfo=TIMEZONE).astimezone(UTC)

@@ -1,6 +1,7 @@
 """Commands for surveys: launch from the shell and export responses."""
 
 import csv
+import os
 
 import click
 from flask.cli import AppGroup
@@ -57,6 +58,7 @@ def process_command():
 @click.option("--output", required=True, type=click.Path(dir_okay=False))
 def export_command(code, output):
     """Write one row per response, the response id as a column, as CSV."""
+    output = os.fspath(output)
     if not output.lower().endswith(".csv"):
         raise click.ClickException(
             f"{output}: the export is a CSV file; give a name ending in .csv"

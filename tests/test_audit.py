@@ -134,7 +134,14 @@ def test_export_command_is_logged(runner, client, session, make_launch, tmp_path
     _post_answers(client, launch, 2)
 
     result = runner.invoke(
-        args=["surveys", "export", "--launch", launch.code, "--output", tmp_path / "x"]
+        args=[
+            "surveys",
+            "export",
+            "--launch",
+            launch.code,
+            "--output",
+            tmp_path / "x.csv",
+        ]
     )
 
     assert result.exit_code == 0, result.output
@@ -251,3 +258,53 @@ def test_audit_page_filters_by_user(client, login, logged):
     body = by_changer.get_data(as_text=True)
     assert "共 5 条" in body
     assert "after=department；before=staff" in body
+
+
+@pytest.fixture
+def late_evening(session, make_user):
+    """One event at 17:30:05 UTC on 1 March, 01:30:05 on 2 March in Beijing."""
+    viewer = make_user("staff")
+    at = datetime(2026, 3, 1, 17, 30, 5, tzinfo=UTC)
+    session.add(
+        AuditEvent(
+            at=at,
+            user_id=viewer.id,
+            action=audit.VIEWED_ANSWERS,
+            object_type="launch",
+            object_id="L1",
+        )
+    )
+    session.add(
+        audit.DeletionRecord(
+            at=at, kind="expiry", object_type="response", reason="到期", by="retention"
+        )
+    )
+    session.commit()
+    return at
+
+
+@pytest.mark.parametrize("page", ["/admin/audit", "/admin/deletions"])
+def test_admin_pages_show_beijing_time(client, login, late_evening, page):
+    login("admin")
+
+    body = client.get(page).get_data(as_text=True)
+
+    assert "2026-03-02 01:30:05" in body
+    assert "2026-03-01 17:30" not in body
+    assert "北京时间" in body and "UTC" not in body
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"since": "2026-03-02", "until": "2026-03-02"}, 1),
+        ({"until": "2026-03-01"}, 0),
+        ({"since": "2026-03-02"}, 1),
+    ],
+)
+def test_audit_dates_are_beijing_days(client, login, late_evening, query, expected):
+    login("admin")
+
+    response = client.get("/admin/audit", query_string=query)
+
+    assert f"共 {expected} 条" in response.get_data(as_text=True)
