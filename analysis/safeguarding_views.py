@@ -22,7 +22,8 @@ from core.db import get_session
 from core.forms import Form
 from core.models import User, utcnow
 from participation.models import Township
-from surveys.models import Answer, Launch, Response
+from surveys.models import Answer, Launch, RejectedSubmission, Response
+from surveys.operations import HARM_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,42 @@ def flags():
     items = list_flags(session, open_only=show == "open")
     record(session, VIEWED_ANSWERS, "safeguarding", None, flags=len(items))
     session.commit()
+    refused = refused_disclosures(session)
     return render_template(
         "analysis/safeguarding.html",
         items=items,
+        refused=refused,
         show=show,
         choices=SHOW,
         categories=CATEGORIES,
         form=ReviewForm(formdata=None),
     )
+
+
+def refused_disclosures(session: Session, limit=PER_PAGE) -> list[dict]:
+    """Return refused submissions (a used id with other answers) that may
+    disclose harm, newest first: their launch, kinds of harm and masked text."""
+    rows = session.exec(
+        select(RejectedSubmission, Launch.code, Township.name, Launch.band)
+        .join(Launch, Launch.id == RejectedSubmission.launch_id)
+        .join(Township, Township.code == Launch.township_code)
+        .where(RejectedSubmission.reason.contains(HARM_NOTE))
+        .order_by(RejectedSubmission.received_at.desc(), RejectedSubmission.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "received_at": refused.received_at,
+            "launch": {"code": code, "township": township, "band": band},
+            "categories": refused.reason.split(HARM_NOTE, 1)[1].split(", "),
+            "texts": [
+                value
+                for value in (refused.payload.get("answers") or {}).values()
+                if isinstance(value, str)
+            ],
+        }
+        for refused, code, township, band in rows
+    ]
 
 
 @bp.route("/<int:flag_id>/review", methods=["POST"])

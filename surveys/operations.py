@@ -30,6 +30,10 @@ CHOICE_TYPES = frozenset({"single", "faces", "yesno"})
 _SPECS: dict = {}
 
 
+#: how the reason of a refused submission that may disclose harm says so
+HARM_NOTE = "may disclose harm: "
+
+
 class SubmissionError(ValueError):
     """A submission the server will not store; status is the HTTP status."""
 
@@ -395,7 +399,7 @@ def _resend(session, launch, existing, fingerprint, answers):
     masked, harms = _screened_copy(launch.spec, answers)
     reason = f"id reused with different answers {fingerprint[:12]}"
     if harms:
-        reason += f"; may disclose harm: {', '.join(harms)}"
+        reason += f"; {HARM_NOTE}{', '.join(harms)}"
     known = session.exec(
         select(RejectedSubmission.id).where(
             RejectedSubmission.response_id == existing.id,

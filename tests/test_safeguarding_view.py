@@ -225,3 +225,30 @@ def test_flagged_words_stay_out_of_staff_pages(client, flagged, login, path):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "王小明" not in text and "跟着我" not in text
+
+
+def test_a_refused_resend_that_may_disclose_harm_reaches_the_lead_masked(
+    app, client, session, make_launch, login
+):
+    import uuid
+
+    from tests.test_kiosk_submit import _valid_answers
+
+    launch = make_launch(band="9-11", township="lecheng")
+    answers = _valid_answers(session, launch)
+    key = next(k for k, v in answers.items() if v == "希望学校门口有红绿灯")
+    payload = {"id": str(uuid.uuid4()), "answers": answers}
+    tablet = app.test_client(use_cookies=False)
+    tablet.post(f"/k/{launch.code}/responses", json=payload)
+    other = {**answers, key: "我叫王小明，爸爸喝醉了就打我"}
+    refused = tablet.post(
+        f"/k/{launch.code}/responses", json={**payload, "answers": other}
+    )
+    login("safeguarding")
+
+    page = client.get("/safeguarding").get_data(as_text=True)
+
+    assert refused.status_code == 409
+    assert 'data-testid="refused"' in page
+    assert launch.code in page and "打我" in page
+    assert "王小明" not in page
