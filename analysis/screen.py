@@ -45,6 +45,9 @@ _FILL = "\x00"
 _BREAKS = "。！？!?；;\n"
 _GAP = "[^。！？!?；;，,、\n]{0,8}"
 _GROUP = re.compile(r"\{([a-z_]+)\}")
+_LATIN_LETTER = re.compile("[a-z]")
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+_LETTER_IN_PATTERN = re.compile(r"(?<!\\)[a-z]")
 _SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
@@ -146,7 +149,11 @@ def _personal_spans(text: str) -> list[_Span]:
 
 def _repeated_names(work: str, text: str, spans: list[_Span]) -> list[_Span]:
     """Mask later mentions of a name that the child introduced once."""
-    names = {text[s.start : s.end]: s.kind for s in spans if s.kind == "name"}
+    names = {
+        "".join(text[s.start : s.end].split()): s.kind
+        for s in spans
+        if s.kind == "name"
+    }
     found = []
     for name, kind in names.items():
         if len(name) < 2:
@@ -192,18 +199,34 @@ def _regex_finder(kind: str, pattern: str, group: str | int = 0):
 
 
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+#: "at" and "dot" spelt out or bracketed: abc(at)qq.com, abc at qq dot com
+_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*(?:@|#|艾特)\s*)"
+_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\s*(?:\.|点)\s*)"
+_SPELT_EMAIL = (
+    rf"(?i)(?<![a-z0-9._%+-])[a-z0-9._%+-]+{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?"
+    rf"{_DOT}(?:com|cn|net|org|edu|gov|io|me|cc|co|top|vip|info|hk|tw|uk|us)"
+    r"(?![a-z0-9])"
+)
 _ACCOUNT = (
     r"(?<![A-Za-z])(?i:qq|扣扣|企鹅号|微信|wechat|weixin|vx|wx|v信|抖音|快手|微博"
     r"|b站|小红书)\s*(?:号码|号|账号|帐号|id)?\s*(?:是|为|:|：|=)?\s*"
     r"(?P<id>[A-Za-z0-9][A-Za-z0-9_-]{4,19})(?![A-Za-z0-9_-])"
 )
 _ID_NUMBER = r"(?<![0-9A-Za-z])\d{6}\s?\d{4}\s?\d{4}\s?\d{3}[\dXx](?![0-9A-Za-z])"
-_PHONE = (
-    r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
-    r"|(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[\s-]?[2-9]\d{6,7}(?!\d)"
-    r"|(?<!\d)(?!(?:19|20)\d\d[\s-](?:19|20)\d\d(?![\s-]?\d))\d(?:[\s-]?\d){6,}"
-    r"|[零〇幺一二三四五六七八九](?:[\s-]?[零〇幺一二三四五六七八九]){6,}"
+#: digits as a child may type them: Arabic, Chinese (一三八, 幺 for one, 〇 and
+#: ○ for zero) or capital (壹叁捌), mixed freely within one number
+_DIGITS = "零〇○幺一二三四五六七八九壹贰叁参肆伍陆柒捌玖"
+_DIGIT_VALUES = str.maketrans(_DIGITS, "00011234567891233456789")
+_SEPARATORS = "-./_·—–"
+#: seven or more digits, at most one separator (space, - . / _ · dash, with
+#: spaces around it) between two of them, after an optional + or (0577)
+_NUMBER_RUN = re.compile(
+    rf"(?:\+ ?)?(?:\(0\d{{2,3}}\)[ -]?)?[0-9{_DIGITS}]"
+    rf"(?:(?: {{0,2}}[{_SEPARATORS}] {{0,2}}| {{1,2}})?[0-9{_DIGITS}]){{6,}}"
 )
+_NON_DIGIT = re.compile(r"[^0-9]+")
+#: the digits of a mobile (86 in front or not) or of a landline with its area code
+_DIALLED = re.compile(r"(?:0?86)?1[3-9]\d{9}|0\d{2,3}[2-9]\d{6,7}")
 _NUM_CN = "零〇一二两三四五六七八九十百"
 _NUMC = r"(?:[一二三四五六七八九十]{1,2}|\d{1,2})"
 _CLASS = (
@@ -231,6 +254,55 @@ _NUMBERED_SCHOOL = re.compile(
 )
 _PARTICLES = "着了过的地得们"
 _SCHOOL_VERBS = ("考上", "考进", "来自", "在", "读", "上", "念", "去", "到", "是", "离")
+
+
+def _phones(text: str) -> list[_Span]:
+    """Find phone numbers however they are grouped and whatever digits they use."""
+    return [
+        _Span(match.start(), match.end(), "phone")
+        for match in _NUMBER_RUN.finditer(text)
+        if _is_phone(match.group())
+    ]
+
+
+def _is_phone(run: str) -> bool:
+    """Tell a phone number from a date, a year range, a decimal or a few scores."""
+    groups = _NON_DIGIT.split(run.translate(_DIGIT_VALUES).strip("+() "))
+    if _DIALLED.fullmatch("".join(groups)):
+        return True
+    while len(groups) >= 3 and _is_date(*groups[:3]):
+        groups = groups[3:]
+    if len("".join(groups)) < 7:
+        return False
+    if len(groups) == 2 and all(_is_year(group) for group in groups):
+        return False  # 2023-2024
+    dotted = any(mark in run for mark in "./")
+    if dotted and len(groups) == 2 and len(groups[0]) <= 3 and "/" not in run:
+        return False  # 3.1415926
+    if any(len(group) >= 7 for group in groups):
+        return True
+    if dotted:
+        return all(len(group) >= 3 for group in groups)  # 138.1234.5678
+    return len(groups) < 3 or not all(2 <= len(group) <= 3 for group in groups)
+
+
+def _is_year(group: str) -> bool:
+    """Tell whether a group of digits reads as a year: 1990, 2024."""
+    return len(group) == 4 and group[:2] in ("19", "20")
+
+
+def _is_date(first: str, second: str, third: str) -> bool:
+    """Tell whether three groups of digits are a date: 2024-05-06, 6/5/2024."""
+    if _is_year(first):
+        day_month = (second, third)
+    elif _is_year(third):
+        day_month = (first, second)
+    else:
+        return False
+    if any(len(part) > 2 for part in day_month):
+        return False
+    small, large = sorted(int(part) for part in day_month)
+    return 1 <= small <= 12 and 1 <= large <= 31
 
 
 def _run_left(text: str, end: int, limit: int) -> int:
@@ -348,11 +420,14 @@ def _names(text: str) -> list[_Span]:
 
 _INTRO = re.compile(
     r"(?:我|他|她)(?:的名字|的全名)?(?:叫做|名叫|叫)"
-    r"|(?:名字|姓名|全名)\s*(?:叫做|叫|是|为|[:：])\s*"
+    r"|(?:名字|姓名|全名)\s*(?:叫做|叫|是|为|[:：])"
     r"|(?:同学|同桌|朋友|哥哥|姐姐|弟弟|妹妹|表哥|表姐|表弟|表妹|堂哥|堂姐|邻居"
     r"|闺蜜)(?:的名字)?(?:叫做|名叫|叫)"
     r"|(?P<teacher>老师|校长|园长|教练|班主任)(?:的名字)?(?:叫做|名叫|叫)"
 )
+#: what may stand between 我叫 and the name: spaces, a colon
+_NAME_SEPARATOR = re.compile(r"\s*(?:[:：]\s*)?")
+_NAME_SPACE = re.compile(r" {1,2}(?! )")
 _SURNAME_INTRO = re.compile(
     r"(?P<teacher>老师|校长|园长|教练|班主任)?(?:我|他|她|同学|同桌|朋友)?姓"
 )
@@ -368,9 +443,14 @@ def _introduced(text: str) -> list[_Span]:
     spans = []
     for match in _INTRO.finditer(text):
         kind = "teacher" if match.group("teacher") else "name"
-        end = _name_after(text, match.end(), strong=True)
+        separator = _NAME_SEPARATOR.match(text, match.end())
+        end = _name_after(text, separator.end(), strong=True)
         if end:
-            spans.append(_Span(match.end(), end, kind))
+            # the placeholder takes the spaces before the name, not a colon
+            start = separator.end()
+            while start > match.end() and text[start - 1] == " ":
+                start -= 1
+            spans.append(_Span(start, end, kind))
     return spans
 
 
@@ -446,10 +526,7 @@ def _name_after(text: str, start: int, strong: bool) -> int:
     A strong context (我叫) takes up to three characters; a weak one (我是,
     我同学) needs the name to end at a boundary word or punctuation.
     """
-    end = start
-    while end < len(text) and end - start < 6 and "\u4e00" <= text[end] <= "\u9fff":
-        end += 1
-    run = text[start:end]
+    run, ends = _name_run(text, start, strong)
     if not run or not _starts_name(run, strong):
         return 0
     longest = 4 if run[:2] in _word("compound_surname") else 3
@@ -463,12 +540,54 @@ def _name_after(text: str, start: int, strong: bool) -> int:
         return 0
     if name[1] in _PARTICLES:
         return 0
-    return start + len(name)
+    return ends[len(name) - 1]
 
 
-def _right_cut(run: str, longest: int) -> int | None:
+def _name_run(text: str, start: int, strong: bool) -> tuple[str, list[int]]:
+    """Return up to six Chinese characters from `start` and where each one ends.
+
+    After a strong context a name typed with spaces is read as one (王 小明,
+    王小 明, 王 小 明, 欧阳 娜娜): a space is passed over when the characters on
+    both sides together are no longer than a name and the word after it is
+    not a right boundary (我叫小明 今年九岁, 我叫王 我九岁).
+    """
+    chars, ends, index = [], [], start
+    while index < len(text) and len(chars) < 6:
+        if _is_han(text[index]):
+            chars.append(text[index])
+            ends.append(index + 1)
+            index += 1
+            continue
+        space = _NAME_SPACE.match(text, index)
+        if not (strong and chars and space):
+            break
+        after = space.end()
+        word = _run_right(text, after, 5)
+        if not word or word.startswith(_word("right_boundary")):
+            break
+        longest = 4 if "".join(chars[:2]) in _word("compound_surname") else 3
+        if len(chars) + (_right_cut(word, len(word), first=1) or len(word)) > longest:
+            break
+        index = after
+    return "".join(chars), ends
+
+
+def _run_right(text: str, start: int, limit: int) -> str:
+    """Return the run of Chinese characters starting at `start`, up to `limit`."""
+    end = start
+    while end < len(text) and end - start < limit and _is_han(text[end]):
+        end += 1
+    return text[start:end]
+
+
+def _is_han(char: str) -> bool:
+    """Tell whether `char` is a Chinese character."""
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _right_cut(run: str, longest: int, first: int = 2) -> int | None:
     """Return the first place from the second character on where a name ends."""
-    for index in range(2, min(len(run), longest) + 1):
+    for index in range(first, min(len(run), longest) + 1):
         if run[index:].startswith(_word("right_boundary")):
             return index
     return None
@@ -483,15 +602,16 @@ def _starts_name(run: str, strong: bool) -> bool:
 
 
 _LATIN_NAME = (
-    r"(?:我|他|她)(?:的)?(?:(?:英文名|名字)(?:叫做|叫|是)|叫做|名叫|叫)\s*"
+    r"(?:我|他|她)(?:的)?(?:(?:英文名|名字)(?:叫做|叫|是)|叫做|名叫|叫)\s*(?:[:：]\s*)?"
     r"(?P<n>[A-Za-z]{2,20}(?:\s[A-Za-z]{2,20})?)(?![A-Za-z])"
 )
 
 _FINDERS = (
     _regex_finder("email", _EMAIL),
+    _regex_finder("email", _SPELT_EMAIL),
     _regex_finder("account", _ACCOUNT, "id"),
     _regex_finder("id_number", _ID_NUMBER),
-    _regex_finder("phone", _PHONE),
+    _phones,
     _addresses,
     _regex_finder("class", _CLASS),
     _schools,
@@ -509,15 +629,23 @@ class _Lexicon(NamedTuple):
     actors: re.Pattern
     others: re.Pattern
     self: re.Pattern
+    #: rows and ignore rows in Latin letters only, tried when an answer has some
+    latin_ignore: re.Pattern | None = None
+    latin_rows: tuple[tuple[str, re.Pattern], ...] = ()
 
 
 def _flags(masked: str) -> tuple[Flag, ...]:
     """Return one flag per category and sentence that matches the lexicon."""
     lexicon = _lexicon()
     masked = _SPACED.sub("", masked)
-    probe = lexicon.ignore.sub(lambda m: "_" * len(m.group()), masked)
+    probe = lexicon.ignore.sub(_blank, masked)
+    rows = lexicon.rows
+    if lexicon.latin_rows and _LATIN_LETTER.search(probe):
+        if lexicon.latin_ignore:
+            probe = lexicon.latin_ignore.sub(_blank, probe)
+        rows += lexicon.latin_rows
     found: dict[tuple[str, int], Flag] = {}
-    for row_category, pattern in lexicon.rows:
+    for row_category, pattern in rows:
         for match in pattern.finditer(probe):
             start, end = _sentence(probe, match.start(), match.end())
             sentence = probe[start:end]
@@ -527,6 +655,11 @@ def _flags(masked: str) -> tuple[Flag, ...]:
             flag = Flag(category, masked[start:end].strip(), _about(lexicon, sentence))
             found.setdefault((category, start), flag)
     return tuple(found[key] for key in sorted(found, key=lambda k: (k[1], k[0])))
+
+
+def _blank(match: re.Match) -> str:
+    """Return as many underscores as the match is long."""
+    return "_" * len(match.group())
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -563,7 +696,7 @@ def _about(lexicon: _Lexicon, sentence: str) -> str:
 @cache
 def _lexicon() -> _Lexicon:
     """Load and compile data/safeguarding.csv once per process."""
-    groups, rows, ignore = {}, [], []
+    groups, rows, ignore = {}, {False: [], True: []}, {False: [], True: []}
     with (DATA_DIR / "safeguarding.csv").open(encoding="utf-8-sig", newline="") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             category = row["category"].strip()
@@ -571,19 +704,37 @@ def _lexicon() -> _Lexicon:
             if category.startswith("{"):
                 groups[category.strip("{}")] = regex.pattern
             elif category == "ignore":
-                ignore.append(regex.pattern)
+                ignore[_is_latin(regex)].append(regex.pattern)
             elif category in (*CATEGORIES, "hurt"):
-                rows.append((category, regex))
+                for part in _alternatives(regex):
+                    rows[_is_latin(part)].append((category, part))
             else:
                 raise ValueError(f"safeguarding.csv line {line}: unknown {category}")
-    log.info("Loaded %s safeguarding patterns", len(rows))
+    log.info("Loaded %s safeguarding patterns", len(rows[False]) + len(rows[True]))
     return _Lexicon(
-        ignore=re.compile("|".join(f"(?:{p})" for p in ignore)),
-        rows=tuple(rows),
+        ignore=_any_of(ignore[False]),
+        rows=tuple(rows[False]),
         actors=re.compile(rf"(?P<peer>{groups['peer']})|(?P<adult>{groups['adult']})"),
         others=re.compile(groups["others"]),
         self=re.compile(groups["self"]),
+        latin_ignore=_any_of(ignore[True]) if ignore[True] else None,
+        latin_rows=tuple(rows[True]),
     )
+
+
+def _any_of(patterns: list[str]) -> re.Pattern:
+    """Compile patterns into one that matches any of them."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def _is_latin(regex: re.Pattern) -> bool:
+    """Tell whether a pattern is written in Latin letters, without Chinese ones.
+
+    Such a pattern (`\\bmy dad`, `zi ?sha`, `don['’]t`) cannot match an answer
+    without Latin letters, so it is not tried on one.
+    """
+    pattern = regex.pattern
+    return not _CHINESE.search(pattern) and bool(_LETTER_IN_PATTERN.search(pattern))
 
 
 def _compile_row(line: int, pattern: str, groups: dict[str, str]) -> re.Pattern:
@@ -592,6 +743,74 @@ def _compile_row(line: int, pattern: str, groups: dict[str, str]) -> re.Pattern:
         return re.compile(_expand(pattern, groups))
     except (KeyError, re.error) as exc:
         raise ValueError(f"safeguarding.csv line {line}: {exc}") from exc
+
+
+#: flags or back-references, which hold for the whole row: it is not split
+_WHOLE_ROW = re.compile(r"^\(\?[aiLmsux]+\)|\\[1-9]|\(\?P=")
+
+
+def _alternatives(regex: re.Pattern) -> tuple[re.Pattern, ...]:
+    """Split a compiled row at its top-level `|` into patterns searched one by one.
+
+    Python's `re` skips ahead to the characters a pattern can start with only
+    when each of its alternatives begins with a plain character or is a
+    single group: a row such as `{adult}…打人|{peer}…打人` is otherwise tried
+    with every word of both groups at every position of every answer, about
+    ten times slower than its two halves. So the alternatives that begin
+    with a plain character stay together, each that begins with a group gets
+    a pattern of its own, and the rest (English words after `\\b` …) are
+    kept together in one more.
+    """
+    pattern = regex.pattern
+    bars = [i for i, char, depth in _scan(pattern) if char == "|" and depth == 0]
+    if not bars or _WHOLE_ROW.search(pattern):
+        return (regex,)
+    ends = zip([-1, *bars], [*bars, len(pattern)], strict=True)
+    parts = [pattern[i + 1 : j] for i, j in ends]
+    plain = [part for part in parts if _leads_with(part) == "plain"]
+    groups = [part for part in parts if _leads_with(part) == "group"]
+    rest = [part for part in parts if _leads_with(part) == "other"]
+    merged = ["|".join(plain)] * bool(plain) + groups + ["|".join(rest)] * bool(rest)
+    return tuple(re.compile(part) for part in merged)
+
+
+def _scan(pattern: str):
+    """Yield (index, character, depth) for each character not in `[...]` or escaped."""
+    index, depth = 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == ")":
+            depth -= 1
+        yield index, char, depth
+        if char == "(":
+            depth += 1
+        index = _class_end(pattern, index) + 1 if char == "[" else index + 1
+
+
+def _leads_with(part: str) -> str:
+    """Tell how an alternative begins: "plain" character, "group", or "other"."""
+    quantifiers = ("?", "*", "{", "+")
+    if part[:1] and part[:1] not in "\\()[].^$*+?{|":
+        return "other" if part[1:2] in quantifiers else "plain"
+    if not part.startswith("(") or part.startswith(("(?=", "(?!", "(?<")):
+        return "other"
+    end = next(i for i, char, depth in _scan(part) if char == ")" and depth == 0)
+    return "other" if part[end + 1 : end + 2] in quantifiers else "group"
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Return the index of the `]` that closes the character class at `start`."""
+    index = start + 1
+    if pattern[index : index + 1] == "^":
+        index += 1
+    if pattern[index : index + 1] == "]":
+        index += 1
+    while pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index
 
 
 def _expand(pattern: str, groups: dict[str, str]) -> str:

@@ -29,6 +29,22 @@ MASKED = [
     ("李华同学总是帮助别人", "[名字]同学总是帮助别人", ("name",)),
     ("有个同学王一鸣转学了", "有个同学[名字]转学了", ("name",)),
     ("我叫Tom，今年八岁", "我叫[名字]，今年八岁", ("name",)),
+    # a space or a colon after the context, a space inside the name
+    ("我叫 王小明", "我叫[名字]", ("name",)),
+    ("我叫：陈思远", "我叫：[名字]", ("name",)),
+    ("我叫:陈思远，今年9岁", "我叫：[名字]，今年9岁", ("name",)),
+    ("我叫王 小明，今年9岁", "我叫[名字]，今年9岁", ("name",)),
+    ("我叫王小 明，喜欢踢球", "我叫[名字]，喜欢踢球", ("name",)),
+    ("我叫 王 小 明。王小明喜欢画画", "我叫[名字]。[名字]喜欢画画", ("name",)),
+    ("我叫欧阳 娜娜今年十岁", "我叫[名字]今年十岁", ("name",)),
+    ("我的名字是：王小明，我喜欢画画", "我的名字是：[名字]，我喜欢画画", ("name",)),
+    ("我的名字是 陈一鸣", "我的名字是[名字]", ("name",)),
+    ("名字叫 王小明", "名字叫[名字]", ("name",)),
+    ("姓名： 王小明", "姓名：[名字]", ("name",)),
+    ("姓名：\n王小明", "姓名： [名字]", ("name",)),
+    ("他叫 小刚，是我同桌", "他叫[名字]，是我同桌", ("name",)),
+    ("我叫小明 今年九岁", "我叫[名字] 今年九岁", ("name",)),
+    ("我叫：Tom，今年八岁", "我叫：[名字]，今年八岁", ("name",)),
     # teachers
     ("我们老师姓陈，她很温柔", "我们老师姓[老师]，她很温柔", ("teacher",)),
     ("王老师布置的作业太多了", "[老师]布置的作业太多了", ("teacher",)),
@@ -127,6 +143,69 @@ UNCHANGED = [
     "我们需要编程老师",
     "我是good boy",
     "我同学选我当班长",
+    # 我叫 meaning "I call", with a space or a colon
+    "我叫妈妈来接我",
+    "我叫 妈妈来接我",
+    "我叫：妈妈快来",
+    "他叫 我一起玩",
+    "我叫了妈妈好几声",
+    "我想要一个电话手表",
+]
+
+#: phone numbers with separators or digits written in characters
+PHONES = [
+    "138.1234.5678",
+    "138/1234/5678",
+    "138 1234 5678",
+    "138 - 1234 - 5678",
+    "138_1234_5678",
+    "１３８．１２３４．５６７８",
+    "138一二三四5678",
+    "一三八 一二三四 五六七八",
+    "幺三八一二三四五六七八",
+    "壹叁捌壹贰叁肆伍陆柒捌",
+    "壹參捌壹貳參肆伍陸柒捌",
+    "壹叁捌 一二三四 5678",
+    "0577.6234.5678",
+    "(0577)6234-5678",
+    "+86 138.1234.5678",
+    "6234 5678",
+]
+
+#: e-mail addresses with "at" and "dot" spelt out or bracketed
+EMAILS = [
+    "abc(at)qq.com",
+    "abc（at）qq.com",
+    "abc at qq dot com",
+    "ABC AT QQ DOT COM",
+    "abc[at]qq[dot]com",
+    "abc (at) qq (dot) com",
+    "xiao.ming at 163 dot com",
+    "xiaoming艾特163点com",
+    "abc#qq.com",
+]
+
+#: numbers that are not phone numbers: dates, times, scores, decimals
+NOT_PHONES = [
+    "今天是2024.05.06",
+    "2024/5/6是我的生日",
+    "2024-05-06是我的生日",
+    "生日是6/5/2024",
+    "比赛在2024.6.1举行",
+    "2023.9-2024.6是一个学年",
+    "2023-2024学年我参加了合唱团",
+    "早上7:30上课，下午4:30放学",
+    "我考了98.5分",
+    "三门课考了98 99 100分",
+    "分数是100-98-95",
+    "圆周率是3.1415926",
+    "我每天跑1000米",
+    "我们学校有1200个学生",
+    "6.1儿童节快乐",
+    "1/2 + 1/3 等于多少",
+    "我们数一二三就开始跑",
+    "我们约在school at 3点",
+    "look at the cat dot",
 ]
 
 
@@ -144,6 +223,37 @@ def test_keeps_generic_mentions(text):
 
     assert masked.text == normalise(text)
     assert masked.kinds == ()
+
+
+@pytest.mark.parametrize("number", PHONES)
+def test_masks_phone_numbers_however_written(number):
+    masked = mask_personal(f"我的电话是{number}，快来找我")
+
+    assert masked.text == "我的电话是[电话]，快来找我"
+    assert masked.kinds == ("phone",)
+
+
+@pytest.mark.parametrize("email", EMAILS)
+def test_masks_spelt_out_email(email):
+    masked = mask_personal(f"我的邮箱是{email}，快来找我")
+
+    assert masked.text == "我的邮箱是[邮箱]，快来找我"
+    assert masked.kinds == ("email",)
+
+
+@pytest.mark.parametrize("text", NOT_PHONES)
+def test_keeps_dates_times_scores_and_numbers(text):
+    masked = mask_personal(text)
+
+    assert masked.text == normalise(text)
+    assert masked.kinds == ()
+
+
+def test_a_class_number_is_a_class_not_a_phone():
+    masked = mask_personal("我在3班，我们班有45个人")
+
+    assert masked.text == "我在[班级]，我们班有45个人"
+    assert masked.kinds == ("class",)
 
 
 def _number(rng: random.Random) -> str:
