@@ -10,7 +10,9 @@ from analysis.screen import (
     DATA_DIR,
     Flag,
     Screened,
+    _alternatives,
     _compile_row,
+    _is_latin,
     _lexicon,
     mask_personal,
     screen,
@@ -38,6 +40,26 @@ DISCLOSURES = [
     ("爸爸骂我是废物", "abuse"),
     ("爸 爸 打 我", "abuse"),
     ("爸爸妈妈一吵架就打架，我很怕", "abuse"),
+    # touching, and touching kept secret
+    ("邻居叔叔让我不要告诉别人他碰我", "abuse"),
+    ("鄰居叔叔讓我不要告訴別人他碰我", "abuse"),
+    ("他碰我，我很害怕", "abuse"),
+    ("他碰我还不让我说", "abuse"),
+    ("那个人碰我的身体", "abuse"),
+    ("教练让我千万别告诉妈妈", "abuse"),
+    # a grown-up who hits people, not only 打我
+    ("我爸喝醉了就打人", "abuse"),
+    ("我 爸 喝 醉 了 就 打 人", "abuse"),
+    ("我爸每天喝酒，喝醉了就会打人", "abuse"),
+    ("我妈一生气就打人", "abuse"),
+    ("我爸爸是打人的坏人", "abuse"),
+    ("我爸家暴", "abuse"),
+    # English
+    ("my dad hits me", "abuse"),
+    ("My Dad hits me every day", "abuse"),
+    ("he touches me", "abuse"),
+    ("I was hit by my mom", "abuse"),
+    ("my dad hits my mom", "abuse"),
     # self-harm
     ("我不想活了", "self_harm"),
     ("我不想活乐", "self_harm"),
@@ -53,6 +75,8 @@ DISCLOSURES = [
     ("要是没有我大家会更开心", "self_harm"),
     ("我写好了遗书", "self_harm"),
     ("wo bu xiang huo le", "self_harm"),
+    ("i want to die", "self_harm"),
+    ("I want to kill myself", "self_harm"),
     # bullying
     ("班上的男生经常欺负我", "bullying"),
     ("我被期负了", "bullying"),
@@ -67,6 +91,10 @@ DISCLOSURES = [
     ("初中的时候我一直被霸凌", "bullying"),
     ("我同学张三打我", "bullying"),
     ("他们都叫我胖子", "bullying"),
+    ("班上有个男生经常打人", "bullying"),
+    ("a boy in my class hits me", "bullying"),
+    ("they bully me", "bullying"),
+    ("I am being bullied", "bullying"),
     # neglect, hunger included
     ("我一个人在家好几天了", "neglect"),
     ("没人管我", "neglect"),
@@ -79,6 +107,7 @@ DISCLOSURES = [
     ("生病了也没人带我去看病", "neglect"),
     ("後媽不給我飯吃", "neglect"),
     ("爸妈去旅游留我一个人在家三天", "neglect"),
+    ("nobody takes care of me", "neglect"),
 ]
 
 ORDINARY = [
@@ -133,6 +162,36 @@ ORDINARY = [
     "晚上一个人在家做作业",
     "护士抽我的血好疼",
     "我被爸爸骂了",
+    # near the new wordings: play, housework, bumping, rules about hitting
+    "同学打闹",
+    "我爸爸打篮球",
+    "妈妈打扫卫生",
+    "爸爸喝醉了就打呼噜",
+    "他碰到我的桌子了",
+    "他碰了我一下",
+    "弟弟碰我的东西",
+    "不要碰我的铅笔",
+    "打人是不对的",
+    "老师说打人是不对的",
+    "爸爸说打人要道歉",
+    "妈妈说不能打人",
+    "爸爸从来不打人",
+    "我打人了，妈妈骂我",
+    "老师批评了打人的同学",
+    "老师上课不让我说话",
+    "朋友让我不要告诉别人她喜欢谁",
+    "我们学校反对家庭暴力",
+    "my dad never hits me",
+    "nobody bullies me",
+    "the ball hit me",
+    "I was hit by a ball",
+    "he hit the ball",
+    "my brother beats me at chess",
+    "the story touched me",
+    "I don't want to die",
+    "we learned about bullying",
+    "I love my dad",
+    "my mom hugs me",
 ]
 NAMED = {"王老师打我耳光", "我同学张三打我"}
 
@@ -161,6 +220,9 @@ def test_leaves_ordinary_complaints(text):
         ("班里有人天天问我要钱", "bullying", "self"),
         ("我们村有几个小孩没人管", "neglect", "others"),
         ("表弟的爸妈离婚了，没人照顾他", "neglect", "others"),
+        ("班上有个男生经常打人", "bullying", "others"),
+        ("my friend said her dad hits her", "abuse", "others"),
+        ("he bullies my friend", "bullying", "others"),
     ],
 )
 def test_reports_about_others_are_flagged_lower(text, category, about):
@@ -174,6 +236,34 @@ def test_reports_about_others_are_flagged_lower(text, category, about):
 )
 def test_masking_keeps_the_words_of_an_answer(text):
     assert mask_personal(text).text == normalise(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        # a grown-up's secret is flagged, a parent's too; a child's is not
+        ("妈妈让我不要告诉爸爸我考砸了", ["abuse"]),
+        ("朋友让我不要告诉别人她喜欢谁", []),
+        # 碰我 at the end of a clause is touching, even in play
+        ("玩游戏的时候他碰我", ["abuse"]),
+        # a rule about hitting is not a disclosure, the next clause may be
+        ("打人是不对的", []),
+        ("爸爸说打人不对，可他喝醉了就打人", []),
+        ("我爸说打人不对，可我爸喝醉了就打人", ["abuse"]),
+        # who hits people decides the category, as for 打我
+        ("我哥哥的同学经常打人", ["bullying"]),
+        ("电视里有人打人", ["bullying"]),
+    ],
+)
+def test_borderline_choices(text, categories):
+    assert [f.category for f in screen_harm(text)] == categories
+
+
+def test_parent_who_hits_people_is_about_the_child():
+    flags = screen_harm("我爸每天喝酒，喝醉了就会打人")
+
+    assert [(f.category, f.about) for f in flags] == [("abuse", "self")]
+    assert flags[0].evidence == "我爸每天喝酒，喝醉了就会打人"
 
 
 def test_evidence_carries_no_personal_details():
@@ -231,6 +321,30 @@ def test_every_lexicon_row_compiles_once():
 def test_a_wrong_row_names_its_line(pattern, message):
     with pytest.raises(ValueError, match=rf"line 7: .*{re.escape(message)}"):
         _compile_row(7, pattern, {"adult": "爸爸"})
+
+
+def test_rows_split_at_the_top_level_match_the_same_texts():
+    whole = re.compile(r"[|(]x|a(b|c)d|\|e|(?:f|g)h|(i)?j|\bkl|[m|n]o")
+    parts = _alternatives(whole)
+
+    assert [p.pattern for p in parts] == [
+        "a(b|c)d",
+        "(?:f|g)h",
+        r"[|(]x|\|e|(i)?j|\bkl|[m|n]o",
+    ]
+    texts = ["|x", "(x", "abd", "acd", "|e", "fh", "gh", "j", "ij", "kl", "mo", "|o"]
+    for text in [*texts, "ab", "e", "h", "k", "o", "xkl"]:
+        found = {m.group() for part in parts for m in part.finditer(text)}
+        assert found == {m.group() for m in whole.finditer(text)}, text
+
+
+def test_latin_rows_are_told_from_chinese_ones():
+    assert _is_latin(re.compile(r"\bmy dad\s+hits"))
+    assert _is_latin(re.compile(r"zi ?sha"))
+    assert not _is_latin(re.compile(r"自(杀|sha)"))
+    assert _is_latin(re.compile(r"don['’]t"))
+    assert not _is_latin(re.compile(r"\d{7}\s\b"))
+    assert {c for c, _ in _lexicon().latin_rows} == {*CATEGORIES, "hurt"}
 
 
 def test_screens_a_class_worth_of_answers():
