@@ -169,7 +169,10 @@ def _changed(session, vote):
 
 
 def cast(session: Session, vote: Vote, payload) -> str:
-    """Count a tablet's ballot once; return "stored" or "duplicate"."""
+    """Count a tablet's ballot once; return "stored" or "duplicate".
+
+    A council with members on record gets no more ballots than members.
+    """
     if vote.status != "open":
         raise BallotError("这个表决已经结束了。", status=410)
     ballot_id, option = _parse(vote, payload)
@@ -177,7 +180,8 @@ def cast(session: Session, vote: Vote, payload) -> str:
     existing = _existing(session, vote, ballot_id)
     if existing is not None:
         return _resend(existing, option)
-    if ballot_count(session, vote) >= _member_count(session, vote):
+    members = _member_count(session, vote)
+    if members and ballot_count(session, vote) >= members:
         log.warning("Ballot refused for vote %s: one per member already", vote.id)
         raise BallotError("票数已经和在任议事员一样多了，请告诉辅导员。", status=409)
     try:
