@@ -36,11 +36,16 @@ def load_config(app, overrides=None):
         LOGIN_ADDRESS_LIMIT=20,
         LOGIN_WINDOW_SECONDS=15 * 60,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        # expand answers in the request instead of the background thread
-        SUBMISSIONS_INLINE=os.environ.get("SUBMISSIONS_INLINE", "0") == "1",
     )
     if overrides:
         app.config.update(overrides)
+    # expand answers in the request instead of a background thread: the
+    # default for tests, which would otherwise leave a thread per app behind
+    inline = os.environ.get("SUBMISSIONS_INLINE")
+    app.config.setdefault(
+        "SUBMISSIONS_INLINE",
+        inline == "1" if inline is not None else bool(app.config.get("TESTING")),
+    )
     _check_secret(app)
 
 

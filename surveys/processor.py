@@ -44,6 +44,7 @@ class Processor:
         self.last_request = 0.0
         self._lock = threading.Lock()
         self._pid = None
+        self._thread = None
         self._stopping = False
 
     def init_app(self, app):
@@ -66,15 +67,17 @@ class Processor:
             self._pid = os.getpid()
             self.nudged = threading.Event()
             self.nudged.set()
-            thread = threading.Thread(
+            self._thread = threading.Thread(
                 target=self._run, name="tongsheng-processor", daemon=True
             )
-            thread.start()
+            self._thread.start()
 
-    def stop(self):
-        """Let this process's thread finish its batch and end."""
+    def stop(self, timeout=30.0):
+        """Let this process's thread finish its batch and end; wait for it."""
         self._stopping = True
         self.nudged.set()
+        if self._thread is not None and self._pid == os.getpid():
+            self._thread.join(timeout)
 
     def _request_started(self):
         self.start()

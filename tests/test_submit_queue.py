@@ -169,7 +169,12 @@ def test_the_background_thread_expands_what_the_kiosk_sent(
     from app import create_app
 
     live = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "SUBMISSIONS_INLINE": False,
+        }
     )
     processor = live.extensions["processor"]
     processor.QUIET = 0.01
@@ -212,7 +217,12 @@ def test_a_restarted_worker_finishes_pending_answers_before_any_request(
 
     response_id = _receive(session, launch)
     live = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "SUBMISSIONS_INLINE": False,
+        }
     )
     worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: live))
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))

@@ -74,6 +74,8 @@ class LiveServer:
                 "TESTING": True,
                 "DATABASE_URL": url,
                 "SECRET_KEY": "browser-test-secret",
+                # answers are expanded by the background thread, as in production
+                "SUBMISSIONS_INLINE": False,
                 "AUDIO_DIR": str(self.folder / "audio"),
             }
         )
@@ -92,6 +94,7 @@ class LiveServer:
             self._server.server_close()
             self._thread.join(timeout=10)
         if self.app is not None:
+            self.app.extensions["processor"].stop()
             self.app.extensions["db_engine"].dispose()
 
     @property
