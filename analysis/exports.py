@@ -9,9 +9,10 @@ openpyxl's write-only mode into a temporary file that is then sent.
 import csv
 import io
 import logging
-import re
 import tempfile
 from collections.abc import Iterable, Iterator
+
+from analysis.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +39,15 @@ LEGEND = "<10：少于 10 名孩子；×：为防止从合计推算而隐去"
 def neutralise(text):
     """Keep a spreadsheet from running a cell as a formula, or refusing it.
 
-    Control characters other than tabs and line breaks are dropped: Excel
-    cannot hold them, and they carry nothing a reader needs.
+    Control and invisible characters are dropped (text.visible): Excel cannot
+    hold control characters, and neither carries anything a reader needs.
     """
     if not isinstance(text, str):
         return text
-    text = _CONTROL.sub("", text)
+    text = visible(text)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def stream_csv(chunks: Iterable[list[list]]) -> Iterator[str]:

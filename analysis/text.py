@@ -159,6 +159,20 @@ def _punct(match: re.Match) -> str:
 
 
 @lru_cache(maxsize=8192)
+def visible(text: str) -> str:
+    """Return text without control characters (but tabs and line breaks) and
+    invisible format characters: zero-width spaces, direction marks, BOMs.
+
+    Kiosk answers are stored this way, and exports pass every cell through
+    it, since Excel refuses control characters.
+    """
+    return "".join(
+        char
+        for char in text
+        if char in "\t\n\r" or unicodedata.category(char) not in ("Cc", "Cf")
+    )
+
+
 def normalise(text: str) -> str:
     """Return `text` in one plain simplified form for tokenizing and matching."""
     if not text:

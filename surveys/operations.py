@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from analysis.text import visible
 from core.models import utcnow
 from surveys.models import BANDS, Answer, Launch, RejectedSubmission, Response, Survey
 from surveys.templates import builtin_templates, questions_for, spec_version
@@ -277,7 +278,14 @@ def process_pending(session: Session, ids) -> int:
         session.commit()
         return 0
     codebook = _codebook(session)
-    prepared = [_prepare(session, codebook, *response) for response in found]
+    specs = {}  # by launch: a batch usually comes from a few launches
+    for _, launch_id, _ in found:
+        if launch_id not in specs:
+            specs[launch_id] = survey_spec(session, session.get(Launch, launch_id))
+    prepared = [
+        _prepare(codebook, specs[launch_id], response_id, answers)
+        for response_id, launch_id, answers in found
+    ]
     session.commit()
 
     table = Response.__table__
@@ -316,9 +324,8 @@ def _codebook(session):
         return None
 
 
-def _prepare(session, codebook, response_id, launch_id, answers):
+def _prepare(codebook, spec, response_id, answers):
     """Return (response id, answer rows, codes by question), masked and themed."""
-    spec = survey_spec(session, session.get(Launch, launch_id))
     rows = [_answer(response_id, spec, k, v) for k, v in answers.items()]
     codes = {}
     if codebook is not None:
@@ -539,16 +546,6 @@ def _check_value(question, value):
             f"问题 {question['key']} 的回答太长了（最多 {MAX_TEXT} 字）。"
         )
     return value or None
-
-
-def visible(text):
-    """Return text without control characters (but tabs and line breaks) and
-    invisible format characters: zero-width spaces, direction marks, BOMs."""
-    return "".join(
-        char
-        for char in text
-        if char in "\t\n\r" or unicodedata.category(char) not in ("Cc", "Cf")
-    )
 
 
 def _check_ranking(question, value, allowed):

@@ -147,10 +147,10 @@ def test_a_response_that_cannot_be_processed_does_not_hold_up_others(
     bad, good = _receive(session, launch), _receive(session, launch)
     real = operations._prepare
 
-    def prepare(session, codebook, response_id, *rest):
+    def prepare(codebook, spec, response_id, answers):
         if response_id == bad:
             raise RuntimeError("broken")
-        return real(session, codebook, response_id, *rest)
+        return real(codebook, spec, response_id, answers)
 
     monkeypatch.setattr(operations, "_prepare", prepare)
     processor = Processor(app)
