@@ -173,6 +173,7 @@ def visible(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Return `text` in one plain simplified form for tokenizing and matching."""
     if not text:
