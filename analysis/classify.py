@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from analysis.codebook import Codebook, Index, Part, Rule, load_codebook
+from analysis.sounds import Fix
 from analysis.text import normalise
-from analysis.tokenize import tokens_normalised
+from analysis.tokenize import tokenizer, tokens_normalised
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,10 @@ def tasks_for(hits: Iterable[ThemeHit]) -> list[int]:
     return sorted({number for hit in hits for number in hit.tasks})
 
 
-def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
-    """Return the hits of already normalised `text`."""
+def _match(written: str, codebook: Codebook) -> list[ThemeHit]:
+    """Return the hits of already normalised `written`, sound-alikes read as meant."""
     index = codebook.index
+    text, fixes = index.sounds.correct(written, _frequency, _word_bounds)
     found = {term for _, term in index.automaton.iter(text)}
     evidence: dict[int, set[str]] = {}
     for term in found:
@@ -99,7 +101,41 @@ def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
                 and (not unless or not _vetoed(unless, text))
             ):
                 evidence.setdefault(theme, set()).update(filled, (term,))
-    return _hits(text, codebook, evidence)
+    hits = _hits(text, codebook, evidence)
+    return _as_written(hits, written, text, fixes) if fixes else hits
+
+
+def _frequency(text: str) -> int:
+    """Return the count of `text` as a word in the tokenizer's dictionaries."""
+    return tokenizer().FREQ.get(text) or 0
+
+
+def _as_written(hits, written: str, read: str, fixes) -> list[ThemeHit]:
+    """Show evidence read from a sound-alike as the child wrote it: 公圆(公园)."""
+    return [
+        ThemeHit(
+            hit.theme,
+            hit.label,
+            hit.tasks,
+            tuple(_written(word, written, read, fixes) for word in hit.evidence),
+        )
+        for hit in hits
+    ]
+
+
+def _written(word: str, written: str, read: str, fixes: tuple[Fix, ...]) -> str:
+    """Return `word`, or how the answer wrote it where it does not spell it."""
+    if word in written:
+        return word
+    start = read.find(word)
+    if len(read) == len(written) and start >= 0:
+        return f"{written[start : start + len(word)]}({word})"
+    for fix in fixes:
+        if word in fix.word:
+            return str(fix)
+        if fix.word in word:
+            return f"{word.replace(fix.word, fix.written)}({word})"
+    return word
 
 
 def _stands_alone(term: str, text: str, found: set[str], index: Index) -> bool:

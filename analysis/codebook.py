@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from analysis.sounds import SoundsLike
 from analysis.text import normalise
 from core import DATA_DIR
 
@@ -105,6 +106,8 @@ class Index:
     combined: dict[str, tuple[Entry, ...]]
     #: by theme index: a search for its one-part vetoes, and its longer ones
     vetoes: tuple[tuple[re.Pattern | None, tuple[Rule, ...]], ...]
+    #: finds spans that sound like a keyword's words without spelling them
+    sounds: SoundsLike
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,21 @@ def build_index(themes: tuple[Theme, ...]) -> Index:
         overlaps=_overlaps(single),
         combined={t: tuple(entries) for t, entries in combined.items()},
         vetoes=tuple(_vetoes(theme) for theme in themes),
+        sounds=SoundsLike(_keyword_texts(themes), _single_characters(single)),
     )
+
+
+def _single_characters(single) -> set[str]:
+    """Return the one-part keywords that are one character long."""
+    return {text for text in single if len(text) == 1}
+
+
+def _keyword_texts(themes):
+    """Yield every text of the themes' patterns, leaving out their vetoes."""
+    for theme in themes:
+        for rule in theme.rules:
+            for part in rule.parts:
+                yield from part.texts
 
 
 def _vetoes(theme: Theme) -> tuple[re.Pattern | None, tuple[Rule, ...]]:
