@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from analysis import learned
 from analysis.codebook import Codebook, Index, Part, Rule, load_codebook
 from analysis.sounds import Fix
 from analysis.text import normalise
@@ -52,26 +53,40 @@ def default_codebook() -> Codebook:
     return load_codebook()
 
 
-def classify(text: str, codebook: Codebook | None = None) -> list[ThemeHit]:
-    """Return the themes an answer speaks to; [] when it speaks to none."""
+def classify(
+    text: str, codebook: Codebook | None = None, weigh: bool = True
+) -> list[ThemeHit]:
+    """Return the themes an answer speaks to; [] when it speaks to none.
+
+    With `weigh`, the learned model decides which of the codebook's tasks the
+    answer is about and may add tasks the codebook missed; without, every theme
+    the codebook finds counts.
+    """
     codebook = codebook or default_codebook()
-    return _match(normalise(text), codebook)
+    return _code(normalise(text), codebook, weigh)
 
 
 def classify_many(
-    texts: Iterable[str], codebook: Codebook | None = None
+    texts: Iterable[str], codebook: Codebook | None = None, weigh: bool = True
 ) -> list[list[ThemeHit]]:
     """Classify each answer of `texts`, in order."""
     codebook = codebook or default_codebook()
-    return [_match(normalise(text), codebook) for text in texts]
+    return [_code(normalise(text), codebook, weigh) for text in texts]
 
 
-def analyse(text: str, codebook: Codebook | None = None) -> Analysis:
+def analyse(text: str, codebook: Codebook | None = None, weigh=True) -> Analysis:
     """Normalise, tokenise and classify one answer, tokenising it once."""
     codebook = codebook or default_codebook()
     normalised = normalise(text)
     words = tokens_normalised(normalised)
-    return Analysis(normalised, words, tuple(_match(normalised, codebook)))
+    return Analysis(normalised, words, tuple(_code(normalised, codebook, weigh)))
+
+
+def featurise(text: str, codebook: Codebook | None = None) -> set[str]:
+    """Return the features the learned model reads in an answer."""
+    codebook = codebook or default_codebook()
+    read, _ = _read(normalise(text), codebook)
+    return learned.features(read, tokens_normalised(read), _match(read, codebook))
 
 
 def tasks_for(hits: Iterable[ThemeHit]) -> list[int]:
@@ -79,10 +94,55 @@ def tasks_for(hits: Iterable[ThemeHit]) -> list[int]:
     return sorted({number for hit in hits for number in hit.tasks})
 
 
-def _match(written: str, codebook: Codebook) -> list[ThemeHit]:
-    """Return the hits of already normalised `written`, sound-alikes read as meant."""
+def _code(written: str, codebook: Codebook, weigh: bool) -> list[ThemeHit]:
+    """Return the hits of normalised `written`, sound-alikes read as meant."""
+    read, fixes = _read(written, codebook)
+    hits = _match(read, codebook)
+    model = learned.default_model() if weigh else None
+    if model is not None:
+        hits = _weigh(read, hits, model, codebook)
+    return _as_written(hits, written, read, fixes) if fixes else hits
+
+
+def _read(written: str, codebook: Codebook):
+    """Return normalised text with sound-alikes read as keywords, and the fixes."""
+    return codebook.index.sounds.correct(written, _frequency, _word_bounds)
+
+
+def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
+    """Keep the hits' tasks the model gives; add its other tasks with their words.
+
+    Themes staff changed since the model was fitted keep what the codebook
+    gives, and the model adds none of the tasks such a theme was moved from.
+    """
+    edited = model.edited(codebook)
+    if edited is None:
+        return hits
+    found = learned.features(read, tokens_normalised(read), hits, edited)
+    chosen = model.tasks(found)
+    kept, moved_from = [], set()
+    for hit in hits:
+        if hit.theme in edited:
+            kept.append(hit)
+            moved_from.update(edited[hit.theme])
+            continue
+        tasks = tuple(number for number in hit.tasks if number in chosen)
+        if tasks:
+            kept.append(ThemeHit(hit.theme, hit.label, tasks, hit.evidence))
+    for number in sorted(chosen - set(tasks_for(kept)) - moved_from):
+        words = model.reasons(found, number) or ("（整体判断）",)
+        kept.append(ThemeHit(*similar_theme(number), (number,), words))
+    return kept
+
+
+def similar_theme(number: int) -> tuple[str, str]:
+    """Return the key and label of a task given by the model alone."""
+    return f"task_{number:02d}", f"第{number}项任务（据相似回答）"
+
+
+def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
+    """Return the codebook's hits in normalised, read `text`."""
     index = codebook.index
-    text, fixes = index.sounds.correct(written, _frequency, _word_bounds)
     found = {term for _, term in index.automaton.iter(text)}
     evidence: dict[int, set[str]] = {}
     for term in found:
@@ -101,8 +161,7 @@ def _match(written: str, codebook: Codebook) -> list[ThemeHit]:
                 and (not unless or not _vetoed(unless, text))
             ):
                 evidence.setdefault(theme, set()).update(filled, (term,))
-    hits = _hits(text, codebook, evidence)
-    return _as_written(hits, written, text, fixes) if fixes else hits
+    return _hits(text, codebook, evidence)
 
 
 def _frequency(text: str) -> int:

@@ -1,10 +1,12 @@
-"""Commands for analysis: classify a file of answers, re-code stored answers."""
+"""Commands for analysis: classify a file of answers, fit the model, re-code."""
+
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from analysis import classify as classifier
-from analysis import tables
+from analysis import learned, tables
 from core.db import session_scope
 
 analysis_cli = AppGroup("analysis", help="Theme children's answers.")
@@ -36,6 +38,42 @@ def classify_command(input_path, output_path):
     except OSError as exc:
         raise click.ClickException(f"{output_path}: {exc.strerror}") from None
     click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+
+
+@analysis_cli.command("learn")
+@click.option(
+    "--training",
+    "folder",
+    default=str(learned.TRAINING_DIR),
+    show_default=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="A folder of hand-coded answers (CSV: id,age,text,tasks,also).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    default=str(learned.MODEL_PATH),
+    show_default=True,
+    type=click.Path(dir_okay=False),
+)
+def learn_command(folder, output_path):
+    """Fit the model that weighs the codebook's themes on hand-coded answers."""
+    paths = sorted(Path(folder).glob("*.csv"))
+    try:
+        coded = learned.read_coded(paths)
+        model = learned.fit(coded, classifier.featurise, classifier.default_codebook())
+    except learned.TrainingError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ImportError:
+        raise click.ClickException(
+            "fitting needs scikit-learn: pip install -e '.[learn]'"
+        ) from None
+
+    learned.save_model(model, Path(output_path))
+    click.echo(
+        f"model {model.version}: {len(coded)} answers from {len(paths)} files, "
+        f"{len(model.rows)} features, written to {output_path}"
+    )
 
 
 @analysis_cli.command("recode")

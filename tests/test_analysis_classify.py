@@ -18,7 +18,7 @@ from analysis.classify import (
 from analysis.codebook import CodebookError, load_codebook
 from analysis.text import normalise
 
-HOLDOUT = Path(__file__).parent / "data" / "themes_holdout.csv"
+HOLDOUT = Path(__file__).parents[1] / "data" / "training" / "answers_holdout.csv"
 SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "themes_dev.csv"
 HEADER = "theme,label,tasks,keywords,notes\n"
 
@@ -192,7 +192,7 @@ def test_pattern_syntax(tmp_path):
     )
 
     def keys(text):
-        return [hit.theme for hit in classify(text, codebook)]
+        return [hit.theme for hit in classify(text, codebook, weigh=False)]
 
     assert keys("电动车开得好快") == ["speed"]
     assert keys("没有斑马线") == ["speed"]
@@ -209,7 +209,7 @@ def test_one_part_keywords_count_only_where_they_stand_alone(tmp_path):
     )
 
     def keys(text):
-        return [hit.theme for hit in classify(text, codebook)]
+        return [hit.theme for hit in classify(text, codebook, weigh=False)]
 
     assert keys("垃圾桶都满了") == ["bin"]
     assert keys("路边有垃圾") == ["litter"]
@@ -223,7 +223,7 @@ def test_whole_word_parts_count_only_as_words_of_the_answer(tmp_path):
     )
 
     def keys(text):
-        return [hit.theme for hit in classify(text, codebook)]
+        return [hit.theme for hit in classify(text, codebook, weigh=False)]
 
     assert keys("题太多了") == ["load"]
     assert keys("问题太多了") == []
@@ -253,14 +253,14 @@ def test_a_veto_silences_only_its_own_pattern(tmp_path, text, keys):
         "bugs,虫子,21,虫子!食堂+饭,\n",
     )
 
-    assert [hit.theme for hit in classify(text, codebook)] == keys
+    assert [hit.theme for hit in classify(text, codebook, weigh=False)] == keys
 
 
 def test_full_width_marks_read_as_ascii(tmp_path):
     codebook = _codebook(tmp_path, "sea,海,21,＝海！海鲜,\n")
 
-    assert [hit.theme for hit in classify("想看海", codebook)] == ["sea"]
-    assert classify("想看海，吃海鲜", codebook) == []
+    assert [hit.theme for hit in classify("想看海", codebook, weigh=False)] == ["sea"]
+    assert classify("想看海，吃海鲜", codebook, weigh=False) == []
 
 
 def test_a_veto_can_have_whole_words_and_a_row_veto_its_own_veto(tmp_path):
@@ -270,7 +270,7 @@ def test_a_veto_can_have_whole_words_and_a_row_veto_its_own_veto(tmp_path):
     )
 
     def keys(text):
-        return [hit.theme for hit in classify(text, codebook)]
+        return [hit.theme for hit in classify(text, codebook, weigh=False)]
 
     assert keys("医生太少") == ["doctor"]
     assert keys("长大想当医生") == []

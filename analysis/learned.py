@@ -1,0 +1,280 @@
+"""Weigh the codebook's themes with what hand-coded answers teach about the tasks.
+
+The codebook finds the themes an answer names, but an answer often names things
+it is not about (a bus in an answer about a library) and speaks of things in
+words no keyword holds. The people who code answers by hand judge both. A
+linear model per task, fitted on their coded answers (`data/training/`), reads
+an answer's words, its pairs of characters and the themes the codebook found,
+and gives each task a score; the tasks scored at or above the threshold are the
+answer's tasks. `data/learned.npz` holds the fitted weights; inference needs
+only numpy, fitting needs scikit-learn (`flask --app app analysis learn`).
+"""
+
+import csv
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from math import log
+from pathlib import Path
+
+import numpy as np
+
+from core import DATA_DIR
+
+log_ = logging.getLogger(__name__)
+
+MODEL_PATH = DATA_DIR / "learned.npz"
+TRAINING_DIR = DATA_DIR / "training"
+TASKS = 32
+#: a task is given when its score (a probability) reaches this
+THRESHOLD = 0.35
+#: the inverse strength of the weights' penalty when fitting (scikit-learn's C)
+STRENGTH = 8.0
+#: weights smaller than this are left out of the saved model
+PRUNE = 0.02
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+
+
+class TrainingError(ValueError):
+    """Raised when the coded answers cannot be read or fitted."""
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A hand-coded answer: its text and the tasks a coder accepts for it."""
+
+    text: str
+    tasks: frozenset[int]
+
+
+def features(text: str, words: Iterable[str], hits, edited=()) -> set[str]:
+    """Return the features of read text: words, character pairs, codebook themes.
+
+    A theme in `edited` changed since the model was fitted, so only its tasks
+    count, not the theme itself.
+    """
+    found = {"w:" + word for word in words if not word.isspace()}
+    for run in _CJK_RUN.findall(text):
+        found.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
+    for hit in hits:
+        if hit.theme not in edited:
+            found.add("th:" + hit.theme)
+        found.update(f"ct:{number}" for number in hit.tasks)
+    return found
+
+
+def shown(feature: str) -> str:
+    """Return a feature as staff read it: the word or characters it stands for."""
+    return feature.split(":", 1)[1]
+
+
+class Model:
+    """Per-task weights over features, and the score at which a task is given."""
+
+    def __init__(
+        self, names, weights, bias, threshold=THRESHOLD, version="", themes=None
+    ):
+        self.rows = {name: row for row, name in enumerate(names)}
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.threshold = threshold
+        self.version = version
+        #: theme key -> (its tasks, a digest of its patterns) when fitted
+        self.themes: dict[str, tuple[tuple[int, ...], str]] = themes or {}
+        self._edits: dict[str, dict | None] = {}
+        #: the score a task must reach, as a log-odds, so no sigmoid is needed
+        self._cut = log(threshold / (1 - threshold))
+
+    def __repr__(self):
+        return f"<Model {self.version} {len(self.rows)} features>"
+
+    def logits(self, found: Iterable[str]) -> np.ndarray:
+        """Return each task's log-odds for an answer's features (index 0 = task 1)."""
+        rows = [self.rows[f] for f in found if f in self.rows]
+        if not rows:
+            return self.bias
+        return self.bias + self.weights[rows].sum(axis=0)
+
+    def tasks(self, found: Iterable[str]) -> set[int]:
+        """Return the task numbers whose score reaches the threshold."""
+        logits = self.logits(found)
+        return {int(i) + 1 for i in np.flatnonzero(logits >= self._cut)}
+
+    def scores(self, found: Iterable[str]) -> dict[int, float]:
+        """Return each task's probability for an answer's features."""
+        logits = self.logits(found).astype(np.float64)
+        return {n + 1: float(p) for n, p in enumerate(1 / (1 + np.exp(-logits)))}
+
+    def edited(self, codebook) -> dict[str, tuple[int, ...]] | None:
+        """Return the themes changed since fitting, with their tasks then.
+
+        None means the codebook is too unlike the one the model was fitted
+        with (fewer than half its themes unchanged) for its weights to hold.
+        """
+        if codebook.version not in self._edits:
+            self._edits[codebook.version] = _edited(self, codebook)
+        return self._edits[codebook.version]
+
+    def reasons(self, found: Iterable[str], task: int, count=3) -> tuple[str, ...]:
+        """Return the answer's words that count most for `task`, strongest first."""
+        weighed = sorted(
+            (
+                (-float(self.weights[self.rows[f], task - 1]), shown(f))
+                for f in found
+                if f in self.rows and f[:2] in ("w:", "b:")
+            ),
+        )
+        words: list[str] = []
+        for weight, word in weighed:
+            if weight >= 0 or len(words) == count:
+                break
+            if len(word) > 1 and word not in words:
+                words.append(word)
+        return tuple(words)
+
+
+def theme_digest(theme) -> tuple[tuple[int, ...], str]:
+    """Return a theme's tasks and a digest of its patterns and vetoes."""
+    patterns = repr((theme.rules, theme.vetoes)).encode()
+    return theme.tasks, hashlib.sha256(patterns).hexdigest()[:12]
+
+
+def _edited(model: "Model", codebook) -> dict[str, tuple[int, ...]] | None:
+    """Compare a codebook with the model's themes; see Model.edited."""
+    edited, same = {}, 0
+    for theme in codebook.themes:
+        then = model.themes.get(theme.key)
+        if then == theme_digest(theme):
+            same += 1
+        else:
+            edited[theme.key] = then[0] if then else ()
+    if model.themes and same * 2 < len(model.themes):
+        return None
+    return edited
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model | None:
+    """Return the shipped model, loaded once per process; None when there is none."""
+    if not MODEL_PATH.exists():
+        log_.warning("No model at %s: themes are the codebook's alone", MODEL_PATH)
+        return None
+    return load_model(MODEL_PATH)
+
+
+def load_model(path: Path) -> Model:
+    """Read a saved model."""
+    with np.load(path, allow_pickle=False) as saved:
+        themes = {
+            key: (tuple(int(n) for n in tasks.split(";") if n), digest)
+            for key, tasks, digest in saved["themes"].tolist()
+        }
+        return Model(
+            names=saved["names"].tolist(),
+            weights=saved["weights"],
+            bias=saved["bias"],
+            threshold=float(saved["threshold"]),
+            version=str(saved["version"]),
+            themes=themes,
+        )
+
+
+def save_model(model: Model, path: Path) -> None:
+    """Write a model, its weights as half floats, small weights left out."""
+    names = sorted(model.rows, key=model.rows.get)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        names=np.array(names),
+        weights=model.weights.astype(np.float16),
+        bias=model.bias,
+        threshold=np.float64(model.threshold),
+        version=np.array(model.version),
+        themes=np.array(
+            [
+                (key, ";".join(map(str, tasks)), digest)
+                for key, (tasks, digest) in sorted(model.themes.items())
+            ]
+        ).reshape(-1, 3),
+    )
+    Path(path).write_bytes(buffer.getvalue())
+
+
+def read_coded(paths: Iterable[Path]) -> list[Coded]:
+    """Read hand-coded answers (columns id,text,tasks,also) from CSV files."""
+    coded = []
+    for path in paths:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"text", "tasks"} - set(reader.fieldnames or ())
+            if missing:
+                raise TrainingError(
+                    f"{path.name} lacks the column(s) {sorted(missing)}"
+                )
+            for line, row in enumerate(reader, start=2):
+                tasks = _numbers(row["tasks"], path, line)
+                tasks |= _numbers(row.get("also"), path, line)
+                coded.append(Coded((row["text"] or "").strip(), frozenset(tasks)))
+    return coded
+
+
+def _numbers(cell: str | None, path: Path, line: int) -> set[int]:
+    """Parse `;`-separated task numbers, refusing anything that is not one."""
+    numbers = set()
+    for part in re.split(r"[;,]", cell or ""):
+        if not part.strip():
+            continue
+        if not part.strip().isdigit() or not 1 <= int(part) <= TASKS:
+            raise TrainingError(f"{path.name}, line {line}: {part!r} is not a task")
+        numbers.add(int(part))
+    return numbers
+
+
+def fit(coded: list[Coded], featurise, codebook, strength=STRENGTH) -> Model:
+    """Fit one logistic regression per task on coded answers' features.
+
+    `featurise(text)` gives an answer's features with `codebook`, whose themes
+    the model remembers so that later edits to them are honoured.
+    """
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if not coded:
+        raise TrainingError("no coded answers to learn from")
+    vectoriser = DictVectorizer(dtype=np.float32)
+    matrix = vectoriser.fit_transform(
+        dict.fromkeys(featurise(answer.text), 1) for answer in coded
+    )
+    weights = np.zeros((matrix.shape[1], TASKS), dtype=np.float32)
+    bias = np.full(TASKS, -20.0, dtype=np.float32)
+    for number in range(1, TASKS + 1):
+        labels = np.array([number in answer.tasks for answer in coded])
+        if labels.sum() < 2 or labels.all():
+            continue
+        model = LogisticRegression(C=strength, max_iter=5000)
+        model.fit(matrix, labels)
+        weights[:, number - 1] = model.coef_[0]
+        bias[number - 1] = model.intercept_[0]
+
+    weights[np.abs(weights) < PRUNE] = 0
+    kept = np.abs(weights).max(axis=1) > 0
+    names = vectoriser.get_feature_names_out()[kept].tolist()
+    version = _version(names, weights[kept], bias)
+    log_.info("Model %s fitted on %s answers", version, len(coded))
+    themes = {theme.key: theme_digest(theme) for theme in codebook.themes}
+    return Model(names, weights[kept], bias, THRESHOLD, version, themes)
+
+
+def _version(names, weights, bias) -> str:
+    """Return a short content hash and the date, naming a fitted model."""
+    digest = hashlib.sha256()
+    digest.update("\n".join(names).encode())
+    digest.update(weights.astype(np.float16).tobytes())
+    digest.update(bias.tobytes())
+    return f"{datetime.now(UTC):%Y%m%d}-{digest.hexdigest()[:8]}"

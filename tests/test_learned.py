@@ -1,0 +1,250 @@
+"""The learned model that weighs the codebook's themes: features, fitting, decisions."""
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis import learned
+from analysis.classify import (
+    ThemeHit,
+    classify,
+    default_codebook,
+    featurise,
+    similar_theme,
+    tasks_for,
+)
+from analysis.codebook import build_codebook, parse_codebook
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECK = ROOT / "data" / "eval" / "check_e.csv"
+SHARED_DEV = ROOT.parent / "shared" / "eval" / "themes_dev.csv"
+
+
+def _model(weights: dict[str, dict[int, float]], bias=-3.0, themes=None):
+    names = sorted(weights)
+    matrix = np.zeros((len(names), learned.TASKS), dtype=np.float32)
+    for row, name in enumerate(names):
+        for task, weight in weights[name].items():
+            matrix[row, task - 1] = weight
+    return learned.Model(
+        names, matrix, np.full(learned.TASKS, bias), 0.5, "test", themes or {}
+    )
+
+
+def _micro_f1(path: Path) -> float:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    right = predicted = found = wanted = 0
+    for row in rows:
+        want = {int(n) for n in row["tasks"].split(";") if n}
+        ok = want | {int(n) for n in row["also"].split(";") if n}
+        got = set(tasks_for(classify(row["text"])))
+        right, predicted = right + len(got & ok), predicted + len(got)
+        found, wanted = found + len(got & want), wanted + len(want)
+    precision, recall = right / predicted, found / wanted
+    return 2 * precision * recall / (precision + recall)
+
+
+def test_features_hold_words_character_pairs_and_codebook_themes():
+    hit = ThemeHit("playground", "滑梯秋千", (18,), ("秋千",))
+
+    found = learned.features("公园秋千", ["公园", "秋千"], [hit])
+
+    assert found == {
+        "w:公园",
+        "w:秋千",
+        "b:公园",
+        "b:园秋",
+        "b:秋千",
+        "th:playground",
+        "ct:18",
+    }
+    edited = learned.features("公园秋千", ["公园", "秋千"], [hit], {"playground"})
+    assert "th:playground" not in edited and "ct:18" in edited
+
+
+def test_featurise_reads_an_answer_as_the_classifier_does():
+    found = featurise("公圆里没有秋迁")
+
+    assert {"w:公园", "w:秋千", "th:playground", "ct:18"} <= found
+
+
+def test_a_task_is_given_when_its_score_reaches_the_threshold():
+    model = _model({"w:秋千": {18: 4.0}, "w:作业": {7: 2.9}, "b:作业": {7: 0.2}})
+
+    assert model.tasks({"w:秋千"}) == {18}
+    assert model.tasks({"w:作业"}) == set()
+    assert model.tasks({"w:作业", "b:作业"}) == {7}
+    assert model.tasks({"w:unknown"}) == set()
+    assert model.scores({"w:秋千"})[18] == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_reasons_are_the_answers_strongest_words_for_the_task():
+    model = _model({"w:秋千": {18: 3.0}, "b:滑梯": {18: 1.0}, "ct:18": {18: 5.0}})
+
+    assert model.reasons({"w:秋千", "b:滑梯", "ct:18", "w:我"}, 18) == ("秋千", "滑梯")
+    assert model.reasons({"w:秋千"}, 7) == ()
+
+
+def test_a_saved_model_loads_with_the_same_decisions(tmp_path):
+    model = _model({"w:秋千": {18: 4.0}}, themes={"playground": ((18,), "abc")})
+    path = tmp_path / "model.npz"
+
+    learned.save_model(model, path)
+    loaded = learned.load_model(path)
+
+    assert loaded.tasks({"w:秋千"}) == {18}
+    assert loaded.themes == {"playground": ((18,), "abc")}
+    assert (loaded.version, loaded.threshold) == ("test", 0.5)
+
+
+def _coded_file(path: Path, rows) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "age", "text", "tasks", "also"])
+        writer.writerows(rows)
+    return path
+
+
+SWINGS = ["秋千", "滑梯", "跷跷板", "沙坑", "攀爬架"]
+HOMEWORK = ["作业", "卷子", "练习册", "抄写", "补习班"]
+
+
+def _training(tmp_path) -> Path:
+    rows = []
+    for i, word in enumerate(SWINGS * 4):
+        rows.append((f"s{i}", 8, f"小区里想要{word}", "18", ""))
+    for i, word in enumerate(HOMEWORK * 4):
+        rows.append((f"h{i}", 10, f"每天{word}太多了", "7", "11"))
+    rows.append(("n1", 9, "我喜欢小狗", "", ""))
+    return _coded_file(tmp_path / "coded.csv", rows)
+
+
+def test_fitting_learns_the_coders_tasks_from_their_answers(tmp_path):
+    coded = learned.read_coded([_training(tmp_path)])
+    model = learned.fit(coded, featurise, default_codebook(), strength=4.0)
+
+    assert model.tasks(featurise("想要滑梯和秋千")) == {18}
+    assert 7 in model.tasks(featurise("周末还有练习册"))
+    assert model.tasks(featurise("我喜欢小狗")) == set()
+    assert model.themes["playground"] == learned.theme_digest(
+        default_codebook().theme("playground")
+    )
+    assert not np.any((model.weights != 0) & (np.abs(model.weights) < learned.PRUNE))
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        ("id,text,also", ("1", "作业", ""), "lacks the column"),
+        ("id,text,tasks,also", ("1", "作业", "33", ""), "line 2: '33' is not a task"),
+        ("id,text,tasks,also", ("1", "作业", "7", "x"), "line 2: 'x' is not a task"),
+    ],
+)
+def test_bad_coded_files_are_refused_with_the_line(tmp_path, header, row, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(header + "\n" + ",".join(row) + "\n", encoding="utf-8")
+
+    with pytest.raises(learned.TrainingError, match=message):
+        learned.read_coded([path])
+
+
+def test_the_learn_command_writes_a_model_the_classifier_can_read(runner, tmp_path):
+    folder = tmp_path / "training"
+    folder.mkdir()
+    _training(folder)
+    output = tmp_path / "model.npz"
+
+    result = runner.invoke(
+        args=["analysis", "learn", "--training", str(folder), "--output", str(output)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "41 answers from 1 files" in result.output
+    assert learned.load_model(output).tasks(featurise("想要沙坑")) == {18}
+
+
+def test_the_learn_command_refuses_a_bad_file_and_writes_nothing(runner, tmp_path):
+    folder = tmp_path / "training"
+    folder.mkdir()
+    _coded_file(folder / "bad.csv", [("1", 8, "作业", "40", "")])
+    output = tmp_path / "model.npz"
+
+    result = runner.invoke(
+        args=["analysis", "learn", "--training", str(folder), "--output", str(output)]
+    )
+
+    assert result.exit_code == 1 and "'40' is not a task" in result.output
+    assert not output.exists()
+
+
+def test_the_model_drops_a_theme_the_answer_is_not_about():
+    # a dream job names the traffic police; coders give no task
+    text = "我想当交警"
+    assert tasks_for(classify(text, weigh=False)) == [20]
+
+    assert classify(text) == []
+
+
+def test_a_task_the_model_adds_shows_its_words():
+    text = "放学以后想学街舞，可是附近没有能学的地方"
+    assert classify(text, weigh=False) == []
+
+    hits = classify(text)
+
+    assert 14 in tasks_for(hits)
+    for hit in hits:
+        (number,) = hit.tasks
+        assert (hit.theme, hit.label) == similar_theme(number)
+        assert hit.evidence and len(set(hit.evidence)) == len(hit.evidence)
+
+
+def _edited_codebook(change, version):
+    """Return the shipped codebook with one theme changed by `change`."""
+    themes = [
+        change(theme) if theme.key == "parks" else theme
+        for theme in default_codebook().themes
+    ]
+    return build_codebook(themes, version)
+
+
+def test_a_theme_staff_moved_keeps_its_new_task_and_not_its_old_one():
+    moved = _edited_codebook(lambda t: dataclasses.replace(t, tasks=(29,)), "moved")
+    text = "周末想去公园玩"
+    assert 18 in tasks_for(classify(text))
+
+    tasks = tasks_for(classify(text, moved))
+
+    assert 29 in tasks and 18 not in tasks
+
+
+def test_a_keyword_staff_added_gives_its_theme():
+    (rule,) = parse_codebook("theme,label,tasks,keywords\nx,x,18,彩虹步道\n")[0].rules
+    added = _edited_codebook(
+        lambda t: dataclasses.replace(t, rules=t.rules + (rule,)), "added"
+    )
+
+    hits = classify("希望有彩虹步道", added)
+
+    assert "parks" in {hit.theme for hit in hits}
+
+
+def test_a_codebook_unlike_the_fitted_one_is_used_alone():
+    own = build_codebook(
+        parse_codebook("theme,label,tasks,keywords\nsea,海,21,海\n"), "v"
+    )
+
+    assert learned.default_model().edited(own) is None
+    assert [hit.theme for hit in classify("我想看海", own)] == ["sea"]
+
+
+def test_the_shipped_model_codes_the_check_set_well():
+    assert _micro_f1(CHECK) >= 0.88
+
+
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="needs ../shared/eval")
+def test_the_shipped_model_codes_the_shared_dev_set_well():
+    assert _micro_f1(SHARED_DEV) >= 0.95
