@@ -119,7 +119,7 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
     if edited is None:
         return hits
     found = learned.features(read, tokens_normalised(read), hits, edited)
-    chosen = model.tasks(found)
+    chosen = model.tasks(found, tasks_for(hits))
     kept, moved_from = [], set()
     for hit in hits:
         if hit.theme in edited:

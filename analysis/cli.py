@@ -72,7 +72,7 @@ def learn_command(folder, output_path):
     learned.save_model(model, Path(output_path))
     click.echo(
         f"model {model.version}: {len(coded)} answers from {len(paths)} files, "
-        f"{len(model.rows)} features, written to {output_path}"
+        f"{len(model.names)} features, written to {output_path}"
     )
 
 

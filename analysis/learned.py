@@ -33,10 +33,13 @@ TRAINING_DIR = DATA_DIR / "training"
 TASKS = 32
 #: a task is given when its score (a probability) reaches this
 THRESHOLD = 0.35
+#: a task the codebook found is kept unless its score is below this: the
+#: model overrules the codebook only when it is fairly sure
+KEEP = 0.2
 #: the inverse strength of the weights' penalty when fitting (scikit-learn's C)
 STRENGTH = 8.0
 #: weights smaller than this are left out of the saved model
-PRUNE = 0.02
+PRUNE = 0.05
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 
@@ -80,36 +83,47 @@ class Model:
     def __init__(
         self, names, weights, bias, threshold=THRESHOLD, version="", themes=None
     ):
-        self.rows = {name: row for row, name in enumerate(names)}
+        self.names = list(names)
         self.weights = np.asarray(weights, dtype=np.float32)
-        self.bias = np.asarray(bias, dtype=np.float32)
+        self.bias = [float(b) for b in bias]
         self.threshold = threshold
         self.version = version
         #: theme key -> (its tasks, a digest of its patterns) when fitted
         self.themes: dict[str, tuple[tuple[int, ...], str]] = themes or {}
         self._edits: dict[str, dict | None] = {}
-        #: the score a task must reach, as a log-odds, so no sigmoid is needed
+        #: the scores a task must reach, as log-odds, so no sigmoid is needed
         self._cut = log(threshold / (1 - threshold))
+        self._keep = log(KEEP / (1 - KEEP))
+        self._rows = {name: row for row, name in enumerate(self.names)}
+        self._bias = np.asarray(bias, dtype=np.float32)
 
     def __repr__(self):
-        return f"<Model {self.version} {len(self.rows)} features>"
+        return f"<Model {self.version} {len(self.names)} features>"
 
     def logits(self, found: Iterable[str]) -> np.ndarray:
         """Return each task's log-odds for an answer's features (index 0 = task 1)."""
-        rows = [self.rows[f] for f in found if f in self.rows]
-        if not rows:
-            return self.bias
-        return self.bias + self.weights[rows].sum(axis=0)
+        rows = [row for row in map(self._rows.get, found) if row is not None]
+        logits = np.add.reduce(self.weights.take(rows, axis=0), axis=0)
+        logits += self._bias
+        return logits
 
-    def tasks(self, found: Iterable[str]) -> set[int]:
-        """Return the task numbers whose score reaches the threshold."""
+    def tasks(self, found: Iterable[str], found_by_codebook=()) -> set[int]:
+        """Return the task numbers whose score reaches the threshold, and those
+        of `found_by_codebook` whose score reaches KEEP."""
         logits = self.logits(found)
-        return {int(i) + 1 for i in np.flatnonzero(logits >= self._cut)}
+        given = {int(index) + 1 for index in (logits >= self._cut).nonzero()[0]}
+        kept = {n for n in found_by_codebook if logits[n - 1] >= self._keep}
+        return given | kept
 
     def scores(self, found: Iterable[str]) -> dict[int, float]:
         """Return each task's probability for an answer's features."""
         logits = self.logits(found).astype(np.float64)
         return {n + 1: float(p) for n, p in enumerate(1 / (1 + np.exp(-logits)))}
+
+    def weight(self, feature: str, task: int) -> float:
+        """Return the weight of `feature` for `task` (0 when it has none)."""
+        row = self._rows.get(feature)
+        return 0.0 if row is None else float(self.weights[row, task - 1])
 
     def edited(self, codebook) -> dict[str, tuple[int, ...]] | None:
         """Return the themes changed since fitting, with their tasks then.
@@ -123,16 +137,18 @@ class Model:
 
     def reasons(self, found: Iterable[str], task: int, count=3) -> tuple[str, ...]:
         """Return the answer's words that count most for `task`, strongest first."""
-        weighed = sorted(
-            (
-                (-float(self.weights[self.rows[f], task - 1]), shown(f))
-                for f in found
-                if f in self.rows and f[:2] in ("w:", "b:")
-            ),
+        candidates = sorted(
+            (f, self._rows[f])
+            for f in found
+            if f[:2] in ("w:", "b:") and f in self._rows
         )
+        if not candidates:
+            return ()
+        weights = self.weights[[row for _, row in candidates], task - 1]
         words: list[str] = []
-        for weight, word in weighed:
-            if weight >= 0 or len(words) == count:
+        for index in np.argsort(-weights, kind="stable"):
+            word = shown(candidates[index][0])
+            if weights[index] <= 0 or len(words) == count:
                 break
             if len(word) > 1 and word not in words:
                 words.append(word)
@@ -187,13 +203,12 @@ def load_model(path: Path) -> Model:
 
 def save_model(model: Model, path: Path) -> None:
     """Write a model, its weights as half floats, small weights left out."""
-    names = sorted(model.rows, key=model.rows.get)
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
-        names=np.array(names),
+        names=np.array(model.names),
         weights=model.weights.astype(np.float16),
-        bias=model.bias,
+        bias=np.array(model.bias, dtype=np.float32),
         threshold=np.float64(model.threshold),
         version=np.array(model.version),
         themes=np.array(
