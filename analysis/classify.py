@@ -98,10 +98,26 @@ def _code(written: str, codebook: Codebook, weigh: bool) -> list[ThemeHit]:
     """Return the hits of normalised `written`, sound-alikes read as meant."""
     read, fixes = _read(written, codebook)
     hits = _match(read, codebook)
+    if fixes:
+        # what the child wrote counts too: 打学生 read as 大学生 is still 打学生
+        hits = _merged(_match(written, codebook), hits, codebook)
     model = learned.default_model() if weigh else None
     if model is not None:
         hits = _weigh(read, hits, model, codebook)
     return _as_written(hits, written, read, fixes) if fixes else hits
+
+
+def _merged(first, second, codebook: Codebook) -> list[ThemeHit]:
+    """Return the hits of both lists, a theme once, in the codebook's order."""
+    by_theme = {hit.theme: hit for hit in second}
+    for hit in first:
+        other = by_theme.get(hit.theme)
+        words = hit.evidence + (other.evidence if other else ())
+        by_theme[hit.theme] = ThemeHit(
+            hit.theme, hit.label, hit.tasks, tuple(dict.fromkeys(words))
+        )
+    order = {theme.key: index for index, theme in enumerate(codebook.themes)}
+    return sorted(by_theme.values(), key=lambda hit: order[hit.theme])
 
 
 def _read(written: str, codebook: Codebook):

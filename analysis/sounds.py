@@ -7,8 +7,8 @@ toneless syllables, one code point a syllable, so that it lines up with the
 text; where the syllables spell a codebook word that is not written out, the
 span is read as that word.
 
-Real words are left alone: a span that is itself a dictionary word (收集 is not
-手机), one that cuts through a word of the answer (老公原来 holds no 公园),
+Real words are left alone: a span that is itself a common dictionary word
+(收集 is not 手机), one that cuts through a word of the answer (老公原来 holds no 公园),
 and one with no character in common with the word it sounds like (谁吃 is not
 水池) is not read as a keyword. Typed pinyin has no such characters to compare,
 so only runs of letters that split wholly into syllables are read.
@@ -29,6 +29,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]+")
 _LETTERS = re.compile(r"[a-z]+(?: [a-z]+)*")
 #: how long a pinyin syllable can be (zhuang, shuang)
 _LONGEST = 6
+#: a span that is a dictionary word counted more often than this is meant as
+#: written (收集 is not 手机); rarer entries are mostly slips (图书管, 蓝球)
+_RARE = 5
 #: characters of everyday grammar: a text holding one is not guessed from its
 #: sound (怀了 sounds like 坏了), nor is one of them taken for a slip (老是 is
 #: no slip for 老师)
@@ -132,7 +135,7 @@ class SoundsLike:
         for end, words in self._slips.iter(encode(text)):
             start = end + 1 - len(words[0])
             span = text[start : end + 1]
-            if span in words or frequency(span):
+            if span in words or frequency(span) > _RARE:
                 continue
             word = _closest(span, words, frequency)
             if word:
@@ -140,7 +143,9 @@ class SoundsLike:
         if not found:
             return []
         edges = bounds(text)
-        found = [f for f in found if _stands_apart(f, edges, self._meant)]
+        found = [
+            f for f in found if _stands_apart(f, text, edges, self._meant, frequency)
+        ]
         return _apart(found)
 
     def _pinyin(self, text: str, frequency) -> tuple[str, tuple[Fix, ...]]:
@@ -223,11 +228,12 @@ def _closest(span: str, words: tuple[str, ...], frequency) -> str | None:
     return best
 
 
-def _stands_apart(found: tuple[int, int, str, str], edges, meant) -> bool:
+def _stands_apart(found, text: str, edges, meant, frequency) -> bool:
     """Tell whether a span starts and ends between words, each slip a word alone.
 
-    A character that jieba joins into a longer word of the answer is written
-    as meant (师 in 老师觉得 is no slip for 是).
+    A character that jieba joins into a common word of the answer is written
+    as meant (师 in 老师觉得 is no slip for 是); a rare dictionary entry made
+    of a slip does not count (华华 in 华华梯).
     """
     start, end, written, word = found
     if start not in edges or end not in edges:
@@ -235,7 +241,16 @@ def _stands_apart(found: tuple[int, int, str, str], edges, meant) -> bool:
     slips = [i for i, (a, b) in enumerate(zip(written, word, strict=True)) if a != b]
     if any(written[i] in _GRAMMAR or written[i] in meant for i in slips):
         return False
-    return all(start + i in edges and start + i + 1 in edges for i in slips)
+    return all(_alone(start + i, text, edges, frequency) for i in slips)
+
+
+def _alone(index: int, text: str, edges, frequency) -> bool:
+    """Tell whether the character at `index` is a word, or in a rare one."""
+    if index in edges and index + 1 in edges:
+        return True
+    left = max(edge for edge in edges if edge <= index)
+    right = min(edge for edge in edges if edge > index)
+    return frequency(text[left:right]) <= _RARE
 
 
 def _apart(spans: list[tuple]) -> list[tuple]:

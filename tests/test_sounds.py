@@ -87,3 +87,9 @@ def test_encode_keeps_length_and_reads_tones_alike():
 def test_a_codebook_of_no_chinese_words_corrects_nothing():
     sounds = SoundsLike(["app", "a"])
     assert sounds.correct("公圆", lambda _: 0, lambda _: frozenset()) == ("公圆", ())
+
+
+def test_a_rare_dictionary_entry_made_of_a_slip_is_read_as_meant():
+    # jieba's dictionary holds 图书管 and 华华 as rare entries
+    assert "图书管(图书馆)" in _themes("图书管周末没位子")["library_reading"]
+    assert "华华梯(滑滑梯)" in _themes("公圆里要有华华梯")["playground"]
