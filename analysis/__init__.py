@@ -7,3 +7,12 @@ def init_app(app):
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.analysis_cli)
+    app.jinja_env.globals["model_version"] = _model_version
+
+
+def _model_version() -> str:
+    """Return the version of the model weighing the themes, for the pages."""
+    from analysis.learned import default_model
+
+    model = default_model()
+    return model.version if model else "无"

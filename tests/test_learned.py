@@ -248,3 +248,11 @@ def test_the_shipped_model_codes_the_check_set_well():
 @pytest.mark.skipif(not SHARED_DEV.exists(), reason="needs ../shared/eval")
 def test_the_shipped_model_codes_the_shared_dev_set_well():
     assert _micro_f1(SHARED_DEV) >= 0.95
+
+
+def test_report_pages_name_the_model_beside_the_codebook(client, login):
+    login("staff")
+
+    html = client.get("/reports/").get_data(as_text=True)
+
+    assert f"模型版本 {learned.default_model().version}" in html
