@@ -4,16 +4,24 @@ Input comes from Excel, survey tools and hand-typed sheets: comma- or
 tab-separated, UTF-8 with or without a BOM, with at least the columns `id`
 and `text`. A table that would lose or mix up answers is refused with the line
 to mend: a line with more fields than the header (an unquoted comma), a quote
-left open, a column named twice, an empty or repeated id. Output is CSV in
-UTF-8 with a BOM so that Excel shows the Chinese correctly.
+left open, a column named twice, an empty or repeated id.
+
+Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
+tab-separated when its name ends in .tsv. A cell that starts with = + - or @
+gets a leading ' as in the site's exports (`exports.neutralise`), so that a
+spreadsheet never runs it; an id that is a plain negative number such as -2 is
+left as it is, since a spreadsheet reads it as that number and the output
+still matches the input's id.
 """
 
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from analysis.exports import neutralise
 from analysis.text import visible
 
 log = logging.getLogger(__name__)
@@ -21,6 +29,9 @@ log = logging.getLogger(__name__)
 REQUIRED = ("id", "text")
 OUTPUT_COLUMNS = ("id", "themes", "tasks")
 DELIMITERS = (",", "\t", ";", "|")
+TAB_SUFFIXES = (".tsv", ".tab")
+#: a plain negative number, which a spreadsheet reads as a number, not a formula
+NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
 SEPARATOR_NAMES = {",": "a comma", "\t": "a tab", ";": "a semicolon", "|": "a bar"}
 
 
@@ -153,7 +164,7 @@ def _delimiter(text: str, suffix: str) -> str:
         names = {name.strip().strip('"').lower() for name in first.split(delimiter)}
         if set(REQUIRED) <= names:
             return delimiter
-    if suffix in (".tsv", ".tab") or ("\t" in first and "," not in first):
+    if suffix in TAB_SUFFIXES or ("\t" in first and "," not in first):
         return "\t"
     return ","
 
@@ -193,16 +204,26 @@ def _row(columns: list[str], values: list[str]) -> dict:
 
 
 def write_classified(path, rows: Iterable[Mapping]) -> int:
-    """Write `id,themes,tasks` rows as UTF-8 CSV with a BOM; return the count."""
+    """Write `id,themes,tasks` rows as UTF-8 CSV (TSV for .tsv) with a BOM.
+
+    Return the count of rows written.
+    """
     count = 0
+    delimiter = "\t" if Path(path).suffix.lower() in TAB_SUFFIXES else ","
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv.writer(out, delimiter=delimiter)
         writer.writerow(OUTPUT_COLUMNS)
         for row in rows:
-            writer.writerow([_cell(row.get(name, "")) for name in OUTPUT_COLUMNS])
+            cells = (_cell(row.get(name, "")) for name in OUTPUT_COLUMNS)
+            writer.writerow([_as_text(cell) for cell in cells])
             count += 1
     log.info("Classified table written: %s rows", count)
     return count
+
+
+def _as_text(cell: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula; -2 stays a number."""
+    return cell if NEGATIVE_NUMBER.fullmatch(cell) else neutralise(cell)
 
 
 def _cell(value) -> str:

@@ -73,3 +73,18 @@ def test_bad_input_gets_a_clear_message(runner, tmp_path, content):
     assert "Error" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_tsv_output_and_formula_ids(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n=1+1,作业太多\n-2,不知道\n", encoding="utf-8")
+    out = tmp_path / "out.tsv"
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = _read_tsv(out)
+    assert list(rows[0]) == ["id", "themes", "tasks"]
+    assert [r["id"] for r in rows] == ["'=1+1", "-2"]

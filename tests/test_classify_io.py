@@ -213,3 +213,41 @@ def test_quotes_inside_an_unquoted_text_are_kept(tmp_path):
     path = _write(tmp_path, "in.csv", 'id,text\n1,他说"我要公园"\n')
 
     assert read_answers(path) == [{"id": "1", "text": '他说"我要公园"'}]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd", "'+cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("-x", "'-x"),
+        ("-2", "-2"),
+        ("-3.5", "-3.5"),
+        ("2", "2"),
+        ("a-1", "a-1"),
+    ],
+)
+def test_ids_that_a_spreadsheet_would_run_are_written_as_text(
+    tmp_path, written, expected
+):
+    out = tmp_path / "out.csv"
+
+    write_classified(out, [{"id": written, "themes": "", "tasks": ""}])
+
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["id"] == expected
+
+
+def test_a_tsv_output_is_tab_separated(tmp_path):
+    out = tmp_path / "out.tsv"
+
+    write_classified(out, [{"id": "a,1", "themes": "a;b", "tasks": [7, 20]}])
+
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [
+        "id\tthemes\ttasks",
+        "a,1\ta;b\t7;20",
+    ]
