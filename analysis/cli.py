@@ -1,5 +1,8 @@
 """Commands for analysis: classify a file of answers, re-code stored answers."""
 
+import os
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
@@ -15,6 +18,11 @@ analysis_cli = AppGroup("analysis", help="Theme children's answers.")
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False))
 def classify_command(input_path, output_path):
     """Write themes and plan task numbers for each answer in a CSV or TSV file."""
+    if _same_file(input_path, output_path):
+        raise click.ClickException(
+            f"{output_path}: --input and --output are the same file; write the "
+            "output to another file so that the answers are kept."
+        )
     try:
         rows = tables.read_answers(input_path)
     except tables.InputError as exc:
@@ -36,6 +44,16 @@ def classify_command(input_path, output_path):
     except OSError as exc:
         raise click.ClickException(f"{output_path}: {exc.strerror}") from None
     click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+
+
+def _same_file(first, second) -> bool:
+    """Tell whether two paths name one file, through links and dots."""
+    if Path(first).resolve() == Path(second).resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 @analysis_cli.command("recode")

@@ -88,3 +88,29 @@ def test_tsv_output_and_formula_ids(runner, tmp_path):
     rows = _read_tsv(out)
     assert list(rows[0]) == ["id", "themes", "tasks"]
     assert [r["id"] for r in rows] == ["'=1+1", "-2"]
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotted", "symlink", "hard link"])
+def test_output_onto_the_input_is_refused(runner, tmp_path, spelling):
+    source = tmp_path / "in.csv"
+    content = "id,text\n1,作业太多\n".encode()
+    source.write_bytes(content)
+    out = {
+        "same": source,
+        "dotted": tmp_path / "." / "sub" / ".." / "in.csv",
+        "symlink": tmp_path / "link.csv",
+        "hard link": tmp_path / "hard.csv",
+    }[spelling]
+    (tmp_path / "sub").mkdir()
+    if spelling == "symlink":
+        out.symlink_to(source)
+    if spelling == "hard link":
+        out.hardlink_to(source)
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code != 0
+    assert "the same file" in result.output
+    assert source.read_bytes() == content
