@@ -5,10 +5,17 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from analysis import classify as classifier
 from analysis import tables
 from core.db import session_scope
+
+SOURCES = {
+    "database": "the newest version saved on the site",
+    "file": "data/codebook.csv (the database holds no version saved on the site)",
+    "unset": "data/codebook.csv (the database is not set up)",
+}
 
 analysis_cli = AppGroup("analysis", help="Theme children's answers.")
 
@@ -30,8 +37,18 @@ def classify_command(input_path, output_path):
     except OSError as exc:
         raise click.ClickException(f"{input_path}: {exc.strerror}") from None
 
-    results = classifier.classify_many(row["text"] for row in rows)
-    out = [
+    out = _coded(rows, _codebook())
+    try:
+        tables.write_classified(output_path, out)
+    except OSError as exc:
+        raise click.ClickException(f"{output_path}: {exc.strerror}") from None
+    click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+
+
+def _coded(rows: list[dict], codebook) -> list[dict]:
+    """Return each row's id with the themes and plan tasks of its text."""
+    results = classifier.classify_many((row["text"] for row in rows), codebook)
+    return [
         {
             "id": row["id"],
             "themes": ";".join(hit.theme for hit in hits),
@@ -39,11 +56,22 @@ def classify_command(input_path, output_path):
         }
         for row, hits in zip(rows, results, strict=True)
     ]
+
+
+def _codebook():
+    """Return the codebook the site codes with, saying on stderr which it is."""
+    from analysis import codebook_store
+
     try:
-        tables.write_classified(output_path, out)
-    except OSError as exc:
-        raise click.ClickException(f"{output_path}: {exc.strerror}") from None
-    click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+        codebook, where = codebook_store.configured_codebook()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            "the configured database (DATABASE_URL) cannot be read "
+            f"({type(exc).__name__}), so the codebook edited on the site cannot "
+            "be looked up. Start the database, or point DATABASE_URL at one."
+        ) from None
+    click.echo(f"codebook version {codebook.version}: {SOURCES[where]}", err=True)
+    return codebook
 
 
 def _same_file(first, second) -> bool:

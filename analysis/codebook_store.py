@@ -19,8 +19,10 @@ import socket
 import threading
 from collections import OrderedDict
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app, has_app_context
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
@@ -102,6 +104,33 @@ def current_codebook(session: Session | None = None):
     if cached is not None:
         return cached
     return codebook_from_text(session.get(CodebookVersion, row.id).content)
+
+
+def configured_codebook():
+    """Return the current codebook of the app's database, and where it is from.
+
+    Where is "database" for a version saved on the site, "file" when the
+    database holds none, and "unset" when it has no codebook table yet or is an
+    SQLite file that does not exist (which is then not created). A database
+    that cannot be read raises SQLAlchemyError rather than falling back.
+    """
+    engine = get_engine()
+    if not _set_up(engine):
+        return _file_codebook(), "unset"
+
+    with Session(engine) as session:
+        if session.exec(select(CodebookVersion.id).limit(1)).first() is None:
+            return _file_codebook(), "file"
+        return current_codebook(session), "database"
+
+
+def _set_up(engine) -> bool:
+    """Tell whether the database exists and has the codebook table."""
+    url = engine.url
+    on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "")
+    if on_disk and url.database != ":memory:" and not Path(url.database).exists():
+        return False
+    return inspect(engine).has_table(CodebookVersion.__tablename__)
 
 
 def _file_codebook():
