@@ -17,6 +17,7 @@ import os
 import re
 import socket
 import threading
+import unicodedata
 from collections import OrderedDict
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
+from analysis import keyword_check
 from analysis.codebook import (
     CODEBOOK_PATH,
     COLUMNS,
@@ -251,8 +253,8 @@ def add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
     header, rows = read_rows(text)
     if any((row.get("theme") or "").strip() == key for row in rows):
         raise EditError(f"已经有主题 {key}。")
-    words = [_clean_keyword(word) for word in re.split(r"[;；\n]", keywords or "")]
-    words = list(dict.fromkeys(w for w in words if w))
+    pieces = [word for word in re.split(r"[;；\n]", keywords or "") if word.strip()]
+    words = list(dict.fromkeys(_clean_keyword(word) for word in pieces))
     if not words:
         raise EditError("新主题至少要有一个关键词。")
     numbers = parse_tasks(tasks)
@@ -288,8 +290,12 @@ def _clean_keyword(keyword: str) -> str:
         raise EditError("请写关键词。")
     if len(keyword) > MAX_KEYWORD:
         raise EditError(f"关键词不要超过 {MAX_KEYWORD} 个字。")
-    if any(ch in keyword for ch in ';；\r\n"') or keyword.startswith("#"):
+    folded = unicodedata.normalize("NFKC", keyword)
+    if any(ch in folded for ch in ';\r\n"') or folded.startswith("#"):
         raise EditError("一次只加一个关键词，不要用分号、引号或换行。")
+    message = keyword_check.problem(keyword)
+    if message:
+        raise EditError(message)
     return keyword
 
 

@@ -283,3 +283,83 @@ def test_recode_pending_runs_only_queued_jobs(runner, session):
     assert result.exit_code == 0, result.output
     assert "0 re-coding jobs run" in result.output
     assert _jobs(session) == []
+
+
+@pytest.mark.parametrize(
+    ("keyword", "message"),
+    [
+        ("的", "“的”是常用的虚词"),
+        ("=了", "“了”是常用的虚词"),
+        ("-的", "“的”是常用的虚词"),
+        ("车+", "“+”和“/”的两边都要有字"),
+        ("车＋", "“+”和“/”的两边都要有字"),
+        ("公园//广场", "“+”和“/”的两边都要有字"),
+        ("车+快!", "“!”的两边都要有字"),
+        ("=", "什么也不剩"),
+        ("-", "什么也不剩"),
+        ("\u200b", "关键词“U+200B”去掉符号和看不见的字符后什么也不剩"),
+        ("\u2060", "什么也不剩"),
+        ("(?", "关键词“(?”只有标点或符号"),
+        ("公园/?", "里的“?”只有标点或符号"),
+        ("秋千︔滑梯", "一次只加一个关键词"),
+    ],
+)
+def test_junk_keywords_are_explained_and_not_saved(
+    client, staff, session, keyword, message
+):
+    base = use_test_codebook(session)
+
+    page = client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": keyword, "base": base}
+    )
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
+
+
+@pytest.mark.parametrize(
+    "keyword", ["秋千", "秋千+坏", "=滑梯", "-公园+收费", "滑梯+的"]
+)
+def test_keywords_with_their_marks_are_saved(client, staff, session, keyword):
+    base = use_test_codebook(session)
+
+    page = client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": keyword, "base": base}
+    )
+
+    assert page.status_code == 303
+    assert (
+        keyword
+        in codebook_store.themes_for_display(_versions(session)[-1].content)[0][
+            "keywords"
+        ]
+    )
+
+
+def test_a_new_theme_with_a_junk_keyword_is_refused(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post("/codebook/theme", data={**data, "keywords": "攀岩\n的"})
+
+    assert page.status_code == 400
+    assert "“的”是常用的虚词" in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+
+
+def test_blank_lines_between_a_new_theme_keywords_are_skipped(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post(
+        "/codebook/theme", data={**data, "keywords": "攀岩\r\n\r\n攀岩墙；"}
+    )
+
+    assert page.status_code == 303
+    theme = analysis_ops.current_codebook(session).theme("climbing")
+    assert [part.texts for rule in theme.rules for part in rule.parts] == [
+        ("攀岩",),
+        ("攀岩墙",),
+    ]
