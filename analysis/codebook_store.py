@@ -2,10 +2,11 @@
 
 data/codebook.csv is the seed: the current codebook is the newest
 CodebookVersion, else the file. Each edit saves the whole CSV as a new version
-and queues a RecodeJob. Any app process picks queued jobs up in a background
-thread (after a response is sent), and `flask reports recode` runs them from
-the shell; a job is claimed with one conditional UPDATE, so two processes
-never run the same job.
+and queues a RecodeJob; restoring an earlier version saves its text again as
+the newest. Any app process picks queued jobs up in a background thread (after
+a response is sent), and `flask analysis recode` runs them from the shell; a
+job is claimed with one conditional UPDATE, so two processes never run the
+same job.
 """
 
 import csv
@@ -228,6 +229,24 @@ def add_keyword(text: str, theme: str, keyword: str) -> tuple[str, str]:
     return write_rows(header, rows), f"给 {theme} 加关键词 {keyword}"
 
 
+def remove_keyword(text: str, theme: str, keyword: str) -> tuple[str, str]:
+    """Return the text without keyword in theme, and a note saying so."""
+    keyword = (keyword or "").strip()
+    header, rows = read_rows(text)
+    row = _row(rows, theme)
+    keywords = _split(row.get("keywords"))
+    if keyword not in keywords:
+        raise EditError(f"主题 {theme} 没有关键词“{keyword[:40]}”。")
+    left = [word for word in keywords if word != keyword]
+    if all(unicodedata.normalize("NFKC", word).startswith("-") for word in left):
+        raise EditError(
+            f"“{keyword[:40]}”是主题 {theme} 唯一的关键词，不能删掉；"
+            "可以先加上新的关键词，再删这个。"
+        )
+    row["keywords"] = ";".join(left)
+    return write_rows(header, rows), f"从 {theme} 删除关键词 {keyword}"
+
+
 def set_tasks(text: str, theme: str, tasks: str) -> tuple[str, str]:
     """Return the text with theme mapped to the given tasks, and a note."""
     numbers = parse_tasks(tasks)
@@ -309,9 +328,26 @@ def _row(rows, theme) -> dict:
 
 def edit(session: Session, change: str, base: str, user_id: int, **fields):
     """Apply one kind of change to the current codebook and save the result."""
-    edits = {"keyword": add_keyword, "tasks": set_tasks, "theme": add_theme}
+    edits = {
+        "keyword": add_keyword,
+        "remove-keyword": remove_keyword,
+        "tasks": set_tasks,
+        "theme": add_theme,
+    }
     text, note = edits[change](current_text(session), **fields)
     return save(session, text, note, base, user_id)
+
+
+def restore(session: Session, version_id: int, base: str, user_id: int):
+    """Save an earlier version's codebook again as the newest version."""
+    earlier = session.get(CodebookVersion, version_id)
+    if earlier is None:
+        raise EditError("没有这个编码本版本。")
+    if earlier.content == current_text(session):
+        raise EditError(f"当前的编码本已经是这个版本（{earlier.version}），不用恢复。")
+    return save(
+        session, earlier.content, f"恢复为版本 {earlier.version}", base, user_id
+    )
 
 
 def save(session: Session, text: str, note: str, base: str, user_id: int):
