@@ -402,14 +402,19 @@ def history(session: Session, limit=50) -> list[dict]:
     versions = session.exec(
         select(CodebookVersion).order_by(CodebookVersion.id.desc()).limit(limit)
     ).all()
-    names = {u.id: u.display_name for u in session.exec(select(User))}
+    ids = {version.created_by for version in versions} - {None}
+    users = {
+        user.id: user for user in session.exec(select(User).where(User.id.in_(ids)))
+    }
     entries = []
     for version in versions:
         parent = version.parent_id and session.get(CodebookVersion, version.parent_id)
+        user = users.get(version.created_by)
         entries.append(
             {
                 "version": version,
-                "who": names.get(version.created_by, "data/codebook.csv"),
+                "who": user.display_name if user else "data/codebook.csv",
+                "username": user.username if user else None,
                 "changes": diff_rows(parent.content if parent else "", version.content),
             }
         )

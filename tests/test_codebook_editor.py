@@ -536,3 +536,22 @@ def test_bad_restores_are_explained_and_not_saved(
     assert page.status_code == status
     assert message in page.get_data(as_text=True)
     assert len(_versions(session)) == 2
+
+
+def test_history_tells_two_accounts_with_one_name_apart(client, staff, login, session):
+    base = use_test_codebook(session)
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "秋千", "base": base}
+    )
+    login("staff", username="bianma-2", display_name="编码员甲")
+    newest = _versions(session)[-1].version
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "滑梯", "base": newest}
+    )
+
+    html = client.get("/codebook/history").get_data(as_text=True)
+
+    history = html.split('<ol class="history"', 1)[1]
+    assert f"编码员甲（{staff.username}）" in history
+    assert "编码员甲（bianma-2）" in history
+    assert history.index("bianma-2") < history.index(staff.username)
