@@ -2,12 +2,22 @@
 
 from pathlib import Path
 
+import os
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from analysis import classify as classifier
 from analysis import learned, tables
 from core.db import session_scope
+
+SOURCES = {
+    "database": "the newest version saved on the site",
+    "file": "data/codebook.csv (the database holds no version saved on the site)",
+    "unset": "data/codebook.csv (the database is not set up)",
+}
 
 analysis_cli = AppGroup("analysis", help="Theme children's answers.")
 
@@ -17,6 +27,11 @@ analysis_cli = AppGroup("analysis", help="Theme children's answers.")
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False))
 def classify_command(input_path, output_path):
     """Write themes and plan task numbers for each answer in a CSV or TSV file."""
+    if _same_file(input_path, output_path):
+        raise click.ClickException(
+            f"{output_path}: --input and --output are the same file; write the "
+            "output to another file so that the answers are kept."
+        )
     try:
         rows = tables.read_answers(input_path)
     except tables.InputError as exc:
@@ -24,8 +39,18 @@ def classify_command(input_path, output_path):
     except OSError as exc:
         raise click.ClickException(f"{input_path}: {exc.strerror}") from None
 
-    results = classifier.classify_many(row["text"] for row in rows)
-    out = [
+    out = _coded(rows, _codebook())
+    try:
+        tables.write_classified(output_path, out)
+    except OSError as exc:
+        raise click.ClickException(f"{output_path}: {exc.strerror}") from None
+    click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+
+
+def _coded(rows: list[dict], codebook) -> list[dict]:
+    """Return each row's id with the themes and plan tasks of its text."""
+    results = classifier.classify_many((row["text"] for row in rows), codebook)
+    return [
         {
             "id": row["id"],
             "themes": ";".join(hit.theme for hit in hits),
@@ -33,11 +58,32 @@ def classify_command(input_path, output_path):
         }
         for row, hits in zip(rows, results, strict=True)
     ]
+
+
+def _codebook():
+    """Return the codebook the site codes with, saying on stderr which it is."""
+    from analysis import codebook_store
+
     try:
-        tables.write_classified(output_path, out)
-    except OSError as exc:
-        raise click.ClickException(f"{output_path}: {exc.strerror}") from None
-    click.echo(f"{len(out)} answers classified into {output_path}", err=True)
+        codebook, where = codebook_store.configured_codebook()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            "the configured database (DATABASE_URL) cannot be read "
+            f"({type(exc).__name__}), so the codebook edited on the site cannot "
+            "be looked up. Start the database, or point DATABASE_URL at one."
+        ) from None
+    click.echo(f"codebook version {codebook.version}: {SOURCES[where]}", err=True)
+    return codebook
+
+
+def _same_file(first, second) -> bool:
+    """Tell whether two paths name one file, through links and dots."""
+    if Path(first).resolve() == Path(second).resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 @analysis_cli.command("learn")

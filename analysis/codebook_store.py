@@ -2,10 +2,11 @@
 
 data/codebook.csv is the seed: the current codebook is the newest
 CodebookVersion, else the file. Each edit saves the whole CSV as a new version
-and queues a RecodeJob. Any app process picks queued jobs up in a background
-thread (after a response is sent), and `flask reports recode` runs them from
-the shell; a job is claimed with one conditional UPDATE, so two processes
-never run the same job.
+and queues a RecodeJob; restoring an earlier version saves its text again as
+the newest. Any app process picks queued jobs up in a background thread (after
+a response is sent), and `flask analysis recode` runs them from the shell; a
+job is claimed with one conditional UPDATE, so two processes never run the
+same job.
 """
 
 import csv
@@ -17,13 +18,17 @@ import os
 import re
 import socket
 import threading
+import unicodedata
 from collections import OrderedDict
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app, has_app_context
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
+from analysis import keyword_check
 from analysis.codebook import (
     CODEBOOK_PATH,
     COLUMNS,
@@ -102,6 +107,33 @@ def current_codebook(session: Session | None = None):
     if cached is not None:
         return cached
     return codebook_from_text(session.get(CodebookVersion, row.id).content)
+
+
+def configured_codebook():
+    """Return the current codebook of the app's database, and where it is from.
+
+    Where is "database" for a version saved on the site, "file" when the
+    database holds none, and "unset" when it has no codebook table yet or is an
+    SQLite file that does not exist (which is then not created). A database
+    that cannot be read raises SQLAlchemyError rather than falling back.
+    """
+    engine = get_engine()
+    if not _set_up(engine):
+        return _file_codebook(), "unset"
+
+    with Session(engine) as session:
+        if session.exec(select(CodebookVersion.id).limit(1)).first() is None:
+            return _file_codebook(), "file"
+        return current_codebook(session), "database"
+
+
+def _set_up(engine) -> bool:
+    """Tell whether the database exists and has the codebook table."""
+    url = engine.url
+    on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "")
+    if on_disk and url.database != ":memory:" and not Path(url.database).exists():
+        return False
+    return inspect(engine).has_table(CodebookVersion.__tablename__)
 
 
 def _file_codebook():
@@ -197,6 +229,24 @@ def add_keyword(text: str, theme: str, keyword: str) -> tuple[str, str]:
     return write_rows(header, rows), f"给 {theme} 加关键词 {keyword}"
 
 
+def remove_keyword(text: str, theme: str, keyword: str) -> tuple[str, str]:
+    """Return the text without keyword in theme, and a note saying so."""
+    keyword = (keyword or "").strip()
+    header, rows = read_rows(text)
+    row = _row(rows, theme)
+    keywords = _split(row.get("keywords"))
+    if keyword not in keywords:
+        raise EditError(f"主题 {theme} 没有关键词“{keyword[:40]}”。")
+    left = [word for word in keywords if word != keyword]
+    if all(unicodedata.normalize("NFKC", word).startswith("-") for word in left):
+        raise EditError(
+            f"“{keyword[:40]}”是主题 {theme} 唯一的关键词，不能删掉；"
+            "可以先加上新的关键词，再删这个。"
+        )
+    row["keywords"] = ";".join(left)
+    return write_rows(header, rows), f"从 {theme} 删除关键词 {keyword}"
+
+
 def set_tasks(text: str, theme: str, tasks: str) -> tuple[str, str]:
     """Return the text with theme mapped to the given tasks, and a note."""
     numbers = parse_tasks(tasks)
@@ -222,8 +272,8 @@ def add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
     header, rows = read_rows(text)
     if any((row.get("theme") or "").strip() == key for row in rows):
         raise EditError(f"已经有主题 {key}。")
-    words = [_clean_keyword(word) for word in re.split(r"[;；\n]", keywords or "")]
-    words = list(dict.fromkeys(w for w in words if w))
+    pieces = [word for word in re.split(r"[;；\n]", keywords or "") if word.strip()]
+    words = list(dict.fromkeys(_clean_keyword(word) for word in pieces))
     if not words:
         raise EditError("新主题至少要有一个关键词。")
     numbers = parse_tasks(tasks)
@@ -259,8 +309,12 @@ def _clean_keyword(keyword: str) -> str:
         raise EditError("请写关键词。")
     if len(keyword) > MAX_KEYWORD:
         raise EditError(f"关键词不要超过 {MAX_KEYWORD} 个字。")
-    if any(ch in keyword for ch in ';；\r\n"') or keyword.startswith("#"):
+    folded = unicodedata.normalize("NFKC", keyword)
+    if any(ch in folded for ch in ';\r\n"') or folded.startswith("#"):
         raise EditError("一次只加一个关键词，不要用分号、引号或换行。")
+    message = keyword_check.problem(keyword)
+    if message:
+        raise EditError(message)
     return keyword
 
 
@@ -274,9 +328,26 @@ def _row(rows, theme) -> dict:
 
 def edit(session: Session, change: str, base: str, user_id: int, **fields):
     """Apply one kind of change to the current codebook and save the result."""
-    edits = {"keyword": add_keyword, "tasks": set_tasks, "theme": add_theme}
+    edits = {
+        "keyword": add_keyword,
+        "remove-keyword": remove_keyword,
+        "tasks": set_tasks,
+        "theme": add_theme,
+    }
     text, note = edits[change](current_text(session), **fields)
     return save(session, text, note, base, user_id)
+
+
+def restore(session: Session, version_id: int, base: str, user_id: int):
+    """Save an earlier version's codebook again as the newest version."""
+    earlier = session.get(CodebookVersion, version_id)
+    if earlier is None:
+        raise EditError("没有这个编码本版本。")
+    if earlier.content == current_text(session):
+        raise EditError(f"当前的编码本已经是这个版本（{earlier.version}），不用恢复。")
+    return save(
+        session, earlier.content, f"恢复为版本 {earlier.version}", base, user_id
+    )
 
 
 def save(session: Session, text: str, note: str, base: str, user_id: int):
@@ -331,14 +402,19 @@ def history(session: Session, limit=50) -> list[dict]:
     versions = session.exec(
         select(CodebookVersion).order_by(CodebookVersion.id.desc()).limit(limit)
     ).all()
-    names = {u.id: u.display_name for u in session.exec(select(User))}
+    ids = {version.created_by for version in versions} - {None}
+    users = {
+        user.id: user for user in session.exec(select(User).where(User.id.in_(ids)))
+    }
     entries = []
     for version in versions:
         parent = version.parent_id and session.get(CodebookVersion, version.parent_id)
+        user = users.get(version.created_by)
         entries.append(
             {
                 "version": version,
-                "who": names.get(version.created_by, "data/codebook.csv"),
+                "who": user.display_name if user else "data/codebook.csv",
+                "username": user.username if user else None,
                 "changes": diff_rows(parent.content if parent else "", version.content),
             }
         )

@@ -2,21 +2,37 @@
 
 Input comes from Excel, survey tools and hand-typed sheets: comma- or
 tab-separated, UTF-8 with or without a BOM, with at least the columns `id`
-and `text`. Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese
-correctly.
+and `text`. A table that would lose or mix up answers is refused with the line
+to mend: a line with more fields than the header (an unquoted comma), a quote
+left open, a column named twice, an empty or repeated id.
+
+Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
+tab-separated when its name ends in .tsv. A cell that starts with = + - or @
+gets a leading ' as in the site's exports (`exports.neutralise`), so that a
+spreadsheet never runs it; an id that is a plain negative number such as -2 is
+left as it is, since a spreadsheet reads it as that number and the output
+still matches the input's id.
 """
 
 import csv
 import io
 import logging
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+
+from analysis.exports import neutralise
+from analysis.text import visible
 
 log = logging.getLogger(__name__)
 
 REQUIRED = ("id", "text")
 OUTPUT_COLUMNS = ("id", "themes", "tasks")
 DELIMITERS = (",", "\t", ";", "|")
+TAB_SUFFIXES = (".tsv", ".tab")
+#: a plain negative number, which a spreadsheet reads as a number, not a formula
+NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
+SEPARATOR_NAMES = {",": "a comma", "\t": "a tab", ";": "a semicolon", "|": "a bar"}
 
 
 class InputError(ValueError):
@@ -31,22 +47,92 @@ def read_answers(path) -> list[dict]:
         raise InputError("the file is empty")
 
     delimiter = _delimiter(text, path.suffix.lower())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = _rows(reader)
-    except csv.Error as exc:
-        raise InputError(f"line {reader.line_num} cannot be read: {exc}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = _rows(_records(reader), delimiter)
     log.info("Answer table read: %s rows", len(rows))
     return rows
 
 
-def _rows(reader) -> list[dict]:
-    """Return the rows after the header as dicts keyed by column name."""
-    header = [name.strip().lstrip("\ufeff") for name in next(reader)]
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """Yield each record with the line it starts on; a broken quote is refused."""
+    line = 0
+    while True:
+        start = line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(_broken(start, reader.line_num, exc)) from None
+        line = reader.line_num
+        yield start, values
+
+
+def _broken(start: int, end: int, exc: csv.Error) -> str:
+    """Say why the record starting on line `start` cannot be read."""
+    double = 'write a quote inside a quoted text as two quotes ("")'
+    if "end of data" in str(exc):
+        return (
+            f"line {start}: the quote opened on this line is never closed. "
+            f"Close it, or {double}."
+        )
+    if "expected after" not in str(exc):
+        return f"line {start} cannot be read: {exc}"
+    if end > start:
+        return (
+            f"line {start}: the quote opened on this line is not closed until "
+            f"line {end}, where more text follows it. Close it on line {start}, "
+            f"or {double}."
+        )
+    return (
+        f"line {start}: a quoted text is followed by more text in the same cell. "
+        f"Put the whole cell in quotes and {double}."
+    )
+
+
+def _rows(records, delimiter: str) -> list[dict]:
+    """Return the records after the header as dicts keyed by column name."""
+    _, header = next(records)
+    header = [name.strip().lstrip("\ufeff") for name in header]
     columns = _columns(header)
-    return [
-        _row(columns, values) for values in reader if any(v.strip() for v in values)
-    ]
+    rows, seen = [], {}
+    for line, values in records:
+        if not any(v.strip() for v in values):
+            continue
+        _check_width(line, values, len(header), delimiter)
+        row = _row(columns, values)
+        _check_id(line, row["id"], seen)
+        rows.append(row)
+    return rows
+
+
+def _check_width(line: int, values: list[str], width: int, delimiter: str):
+    """Refuse a line whose extra fields hold text, which would otherwise be lost."""
+    if not any(value.strip() for value in values[width:]):
+        return
+    name = SEPARATOR_NAMES[delimiter]
+    example = f'1{delimiter}"作业太多{delimiter}我还想要一个公园"'
+    raise InputError(
+        f"line {line} has {len(values)} fields but the header has {width}: "
+        f"{name} inside an answer splits it. Put a text that holds {name} in "
+        "double quotes" + (f", e.g. {example}." if delimiter != "\t" else ".")
+    )
+
+
+def _check_id(line: int, value: str, seen: dict[str, int]):
+    """Refuse an empty id, or one an earlier line already has."""
+    key = visible(value).strip()
+    if not key:
+        raise InputError(
+            f"line {line} has no id: every answer needs one, so that each output "
+            "row can be matched to its answer."
+        )
+    if key in seen:
+        raise InputError(
+            f"line {line} repeats the id {key[:40]} of line {seen[key]}: ids must "
+            "be unique, so that each output row maps to one answer."
+        )
+    seen[key] = line
 
 
 def _decode(raw: bytes) -> str:
@@ -78,7 +164,7 @@ def _delimiter(text: str, suffix: str) -> str:
         names = {name.strip().strip('"').lower() for name in first.split(delimiter)}
         if set(REQUIRED) <= names:
             return delimiter
-    if suffix in (".tsv", ".tab") or ("\t" in first and "," not in first):
+    if suffix in TAB_SUFFIXES or ("\t" in first and "," not in first):
         return "\t"
     return ","
 
@@ -93,7 +179,21 @@ def _columns(header: list[str]) -> list[str]:
             f"missing column {' and '.join(missing)}: the file needs the columns "
             f"id and text; the header found was: {shown}"
         )
+    _check_unique(header, lowered)
     return [name.lower() if name.lower() in REQUIRED else name for name in header]
+
+
+def _check_unique(header: list[str], lowered: list[str]):
+    """Refuse a header that names a column twice, blank names aside."""
+    first: dict[str, int] = {}
+    for position, name in enumerate(lowered, start=1):
+        if name in first:
+            raise InputError(
+                f"the column {header[position - 1]} appears twice in the header "
+                f"(columns {first[name]} and {position}): rename or remove one."
+            )
+        if name:
+            first[name] = position
 
 
 def _row(columns: list[str], values: list[str]) -> dict:
@@ -104,16 +204,26 @@ def _row(columns: list[str], values: list[str]) -> dict:
 
 
 def write_classified(path, rows: Iterable[Mapping]) -> int:
-    """Write `id,themes,tasks` rows as UTF-8 CSV with a BOM; return the count."""
+    """Write `id,themes,tasks` rows as UTF-8 CSV (TSV for .tsv) with a BOM.
+
+    Return the count of rows written.
+    """
     count = 0
+    delimiter = "\t" if Path(path).suffix.lower() in TAB_SUFFIXES else ","
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
+        writer = csv.writer(out, delimiter=delimiter)
         writer.writerow(OUTPUT_COLUMNS)
         for row in rows:
-            writer.writerow([_cell(row.get(name, "")) for name in OUTPUT_COLUMNS])
+            cells = (_cell(row.get(name, "")) for name in OUTPUT_COLUMNS)
+            writer.writerow([_as_text(cell) for cell in cells])
             count += 1
     log.info("Classified table written: %s rows", count)
     return count
+
+
+def _as_text(cell: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula; -2 stays a number."""
+    return cell if NEGATIVE_NUMBER.fullmatch(cell) else neutralise(cell)
 
 
 def _cell(value) -> str:

@@ -19,8 +19,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from analysis import codebook_store, evidence, exports, reports
 from analysis.disclosure import HIDDEN, SECONDARY, THRESHOLD
@@ -251,6 +251,18 @@ class KeywordForm(Form):
     keyword = StringField("关键词", validators=[DataRequired(), Length(max=40)])
 
 
+class RemoveKeywordForm(Form):
+    theme = HiddenField(validators=[DataRequired(), Length(max=64)])
+    base = HiddenField(validators=[DataRequired(), Length(max=16)])
+    #: as stored, which may be longer than a keyword typed in the editor
+    keyword = StringField("关键词", validators=[DataRequired(), Length(max=2000)])
+
+
+class RestoreForm(Form):
+    base = HiddenField(validators=[DataRequired(), Length(max=16)])
+    version_id = IntegerField("版本", validators=[InputRequired()])
+
+
 class TasksForm(Form):
     theme = HiddenField(validators=[DataRequired(), Length(max=64)])
     base = HiddenField(validators=[DataRequired(), Length(max=16)])
@@ -265,7 +277,12 @@ class ThemeForm(Form):
     keywords = TextAreaField("关键词", validators=[DataRequired(), Length(max=2000)])
 
 
-EDIT_FORMS = {"keyword": KeywordForm, "tasks": TasksForm, "theme": ThemeForm}
+EDIT_FORMS = {
+    "keyword": KeywordForm,
+    "remove-keyword": RemoveKeywordForm,
+    "tasks": TasksForm,
+    "theme": ThemeForm,
+}
 
 
 @bp.route("/codebook")
@@ -310,11 +327,22 @@ def change_codebook(change):
     except codebook_store.EditError as exc:
         return _codebook_page(str(exc), 400)
 
+    return _saved(version, "analysis.codebook")
+
+
+def _saved(version, page: str, **detail):
+    """Record a saved version, say so, and go back to the page it came from."""
     with session_scope() as audit:
-        record(audit, CHANGED_CODEBOOK, "codebook", version.id, version=version.version)
+        record(
+            audit,
+            CHANGED_CODEBOOK,
+            "codebook",
+            version.id,
+            version=version.version,
+            **detail,
+        )
     flash(f"已保存为编码本版本 {version.version}，正在重新编码所有回答。")
-    response = redirect(url_for("analysis.codebook"), 303)
-    return codebook_store.kick_after(response)
+    return codebook_store.kick_after(redirect(url_for(page), 303))
 
 
 def _form_errors(form) -> str:
@@ -331,9 +359,37 @@ def _form_errors(form) -> str:
 @roles_required("staff")
 def codebook_history():
     """Show who changed the codebook, when, and the rows that changed."""
+    return _history_page()
+
+
+def _history_page(error=None, status=200):
+    """Render the history with an optional error and status."""
     session = get_session()
-    return render_template(
+    page = render_template(
         "analysis/codebook_history.html",
         entries=codebook_store.history(session),
         version=codebook_store.current_codebook(session).version,
+        error=error,
     )
+    return page, status
+
+
+@bp.route("/codebook/restore", methods=["POST"])
+@roles_required("staff")
+def restore_codebook():
+    """Save an earlier codebook version again as the newest, and start re-coding."""
+    form = RestoreForm()
+    if not form.validate():
+        return _history_page(_form_errors(form), 400)
+
+    session = get_session()
+    try:
+        version = codebook_store.restore(
+            session, form.version_id.data, form.base.data, current_user.id
+        )
+    except codebook_store.EditConflict as exc:
+        return _history_page(str(exc), 409)
+    except codebook_store.EditError as exc:
+        return _history_page(str(exc), 400)
+
+    return _saved(version, "analysis.codebook_history", restored=form.version_id.data)

@@ -59,6 +59,7 @@ ACCESS = {
     "analysis.cloud": only("staff"),
     "analysis.codebook": only("staff"),
     "analysis.codebook_history": only("staff"),
+    "analysis.restore_codebook": only("staff"),
     "analysis.export_answers": only("staff"),
     "analysis.export_tables": only("staff"),
     "analysis.themes": only("staff"),

@@ -5,7 +5,17 @@ from pathlib import Path
 
 import pytest
 
+from analysis.codebook import load_codebook
+from analysis.codebook_store import codebook_from_text
+from analysis.models_reports import CodebookVersion
+from app import create_app
+
 REAL = Path(__file__).resolve().parents[2] / "shared/real/child_voices.tsv"
+EDITED = (
+    "theme,label,tasks,keywords,notes\n"
+    "climbing,攀岩和户外运动,14,攀岩墙,\n"
+    "swings,秋千,18,秋千,\n"
+)
 
 
 def _read(path):
@@ -71,5 +81,126 @@ def test_bad_input_gets_a_clear_message(runner, tmp_path, content):
 
     assert result.exit_code != 0
     assert "Error" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_tsv_output_and_formula_ids(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n=1+1,作业太多\n-2,不知道\n", encoding="utf-8")
+    out = tmp_path / "out.tsv"
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = _read_tsv(out)
+    assert list(rows[0]) == ["id", "themes", "tasks"]
+    assert [r["id"] for r in rows] == ["'=1+1", "-2"]
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotted", "symlink", "hard link"])
+def test_output_onto_the_input_is_refused(runner, tmp_path, spelling):
+    source = tmp_path / "in.csv"
+    content = "id,text\n1,作业太多\n".encode()
+    source.write_bytes(content)
+    out = {
+        "same": source,
+        "dotted": tmp_path / "." / "sub" / ".." / "in.csv",
+        "symlink": tmp_path / "link.csv",
+        "hard link": tmp_path / "hard.csv",
+    }[spelling]
+    (tmp_path / "sub").mkdir()
+    if spelling == "symlink":
+        out.symlink_to(source)
+    if spelling == "hard link":
+        out.hardlink_to(source)
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code != 0
+    assert "the same file" in result.output
+    assert source.read_bytes() == content
+
+
+def _classify(runner, tmp_path, text="id,text\n1,我们想要一面攀岩墙\n2,公园\n"):
+    source = tmp_path / "in.csv"
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+    return result, out
+
+
+def test_the_codebook_edited_on_the_site_is_used(runner, session, tmp_path):
+    version = codebook_from_text(EDITED).version
+    session.add(CodebookVersion(content=EDITED, version=version, note="tests"))
+    session.commit()
+
+    result, out = _classify(runner, tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["themes"], r["tasks"]) for r in _read(out)] == [
+        ("1", "climbing", "14"),
+        ("2", "", ""),
+    ]
+    assert f"codebook version {version}" in result.stderr
+    assert "saved on the site" in result.stderr
+
+
+def test_the_file_codebook_is_used_while_the_database_has_none(runner, tmp_path):
+    result, _ = _classify(runner, tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert f"codebook version {load_codebook().version}" in result.stderr
+    assert "data/codebook.csv" in result.stderr
+    assert "holds no version saved on the site" in result.stderr
+
+
+@pytest.fixture
+def runner_on():
+    """Return a factory of CLI runners for apps on a given database URL."""
+    apps = []
+
+    def make(url):
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "t"})
+        apps.append(app)
+        return app.test_cli_runner()
+
+    yield make
+    for app in apps:
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize("state", ["no file", "no tables"])
+def test_the_file_codebook_is_used_without_a_set_up_database(
+    runner_on, tmp_path, state
+):
+    database = tmp_path / "db" / "tongsheng.db"
+    if state == "no tables":
+        database.parent.mkdir()
+        database.touch()
+
+    result, out = _classify(runner_on(f"sqlite:///{database}"), tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert len(_read(out)) == 2
+    assert f"codebook version {load_codebook().version}" in result.stderr
+    assert "the database is not set up" in result.stderr
+    assert database.exists() == (state == "no tables")
+
+
+def test_a_database_that_cannot_be_read_is_named_not_skipped(runner_on, tmp_path):
+    database = tmp_path / "broken.db"
+    database.write_bytes(b"not a database at all" * 100)
+
+    result, out = _classify(runner_on(f"sqlite:///{database}"), tmp_path)
+
+    assert result.exit_code != 0
+    assert "the configured database (DATABASE_URL) cannot be read" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()

@@ -138,3 +138,117 @@ def test_written_cells_accept_strings_and_sets(tmp_path):
         "id,themes,tasks",
         "1,a;b,20;26",
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "id,text\n1,作业太多,我还想要一个公园\n",
+            ["line 2 has 3 fields but the header has 2", "double quotes"],
+        ),
+        (
+            "id,text\n1,作业太多\n2,公园,,秋千\n",
+            ["line 3 has 4 fields but the header has 2", "double quotes"],
+        ),
+        (
+            "id\ttext\n1\t作业太多\t公园\n",
+            ["line 2 has 3 fields but the header has 2", "a tab"],
+        ),
+        (
+            'id,text\n1,"作业太多\n2,公园\n',
+            ["line 2", "quote opened on this line is never closed"],
+        ),
+        (
+            'id,text\n1,"作业太多\n2,"公园"\n3,秋千\n',
+            ["line 2", "quote opened on this line", "line 3"],
+        ),
+        ('id,text\n1,"我要"公园\n', ["line 2", "quoted text is followed"]),
+        ("id,text,text\n1,作业,公园\n", ["column text appears twice"]),
+        ("ID,Text,id\n1,作业,2\n", ["column id appears twice", "columns 1 and 3"]),
+        ("id,text\n1,作业太多\n,公园\n", ["line 3 has no id"]),
+        ("id,text\n1,作业太多\n \u200b,公园\n", ["line 3 has no id"]),
+        (
+            "id,text\na1,作业太多\na2,公园\na1 ,秋千\n",
+            ["line 4 repeats the id a1 of line 2"],
+        ),
+        (
+            'id,text\n1,"两行\n的回答"\n1,公园\n',
+            ["line 4 repeats the id 1 of line 2"],
+        ),
+    ],
+    ids=[
+        "unquoted comma",
+        "two extra fields",
+        "extra tab",
+        "unclosed quote",
+        "quote closed lines later",
+        "text after a closing quote",
+        "duplicate text column",
+        "duplicate id column in other case",
+        "empty id",
+        "invisible id",
+        "duplicate id",
+        "duplicate id after a two-line answer",
+    ],
+)
+def test_tables_that_would_lose_or_mix_answers_are_refused(tmp_path, content, expected):
+    path = _write(tmp_path, "in.csv" if "\t" not in content else "in.tsv", content)
+
+    with pytest.raises(InputError) as error:
+        read_answers(path)
+
+    for part in expected:
+        assert part in str(error.value)
+
+
+def test_empty_fields_beyond_the_header_lose_nothing_and_are_read(tmp_path):
+    path = _write(tmp_path, "in.csv", "id,text\n1,作业太多,\n2,公园,,\n")
+
+    rows = read_answers(path)
+
+    assert [row["text"] for row in rows] == ["作业太多", "公园"]
+
+
+def test_quotes_inside_an_unquoted_text_are_kept(tmp_path):
+    path = _write(tmp_path, "in.csv", 'id,text\n1,他说"我要公园"\n')
+
+    assert read_answers(path) == [{"id": "1", "text": '他说"我要公园"'}]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd", "'+cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("-x", "'-x"),
+        ("-2", "-2"),
+        ("-3.5", "-3.5"),
+        ("2", "2"),
+        ("a-1", "a-1"),
+    ],
+)
+def test_ids_that_a_spreadsheet_would_run_are_written_as_text(
+    tmp_path, written, expected
+):
+    out = tmp_path / "out.csv"
+
+    write_classified(out, [{"id": written, "themes": "", "tasks": ""}])
+
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["id"] == expected
+
+
+def test_a_tsv_output_is_tab_separated(tmp_path):
+    out = tmp_path / "out.tsv"
+
+    write_classified(out, [{"id": "a,1", "themes": "a;b", "tasks": [7, 20]}])
+
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [
+        "id\tthemes\ttasks",
+        "a,1\ta;b\t7;20",
+    ]

@@ -283,3 +283,275 @@ def test_recode_pending_runs_only_queued_jobs(runner, session):
     assert result.exit_code == 0, result.output
     assert "0 re-coding jobs run" in result.output
     assert _jobs(session) == []
+
+
+@pytest.mark.parametrize(
+    ("keyword", "message"),
+    [
+        ("的", "“的”是常用的虚词"),
+        ("=了", "“了”是常用的虚词"),
+        ("-的", "“的”是常用的虚词"),
+        ("车+", "“+”和“/”的两边都要有字"),
+        ("车＋", "“+”和“/”的两边都要有字"),
+        ("公园//广场", "“+”和“/”的两边都要有字"),
+        ("车+快!", "“!”的两边都要有字"),
+        ("=", "什么也不剩"),
+        ("-", "什么也不剩"),
+        ("\u200b", "关键词“U+200B”去掉符号和看不见的字符后什么也不剩"),
+        ("\u2060", "什么也不剩"),
+        ("(?", "关键词“(?”只有标点或符号"),
+        ("公园/?", "里的“?”只有标点或符号"),
+        ("秋千︔滑梯", "一次只加一个关键词"),
+    ],
+)
+def test_junk_keywords_are_explained_and_not_saved(
+    client, staff, session, keyword, message
+):
+    base = use_test_codebook(session)
+
+    page = client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": keyword, "base": base}
+    )
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
+
+
+@pytest.mark.parametrize(
+    "keyword", ["秋千", "秋千+坏", "=滑梯", "-公园+收费", "滑梯+的"]
+)
+def test_keywords_with_their_marks_are_saved(client, staff, session, keyword):
+    base = use_test_codebook(session)
+
+    page = client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": keyword, "base": base}
+    )
+
+    assert page.status_code == 303
+    assert (
+        keyword
+        in codebook_store.themes_for_display(_versions(session)[-1].content)[0][
+            "keywords"
+        ]
+    )
+
+
+def test_a_new_theme_with_a_junk_keyword_is_refused(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post("/codebook/theme", data={**data, "keywords": "攀岩\n的"})
+
+    assert page.status_code == 400
+    assert "“的”是常用的虚词" in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+
+
+def test_blank_lines_between_a_new_theme_keywords_are_skipped(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post(
+        "/codebook/theme", data={**data, "keywords": "攀岩\r\n\r\n攀岩墙；"}
+    )
+
+    assert page.status_code == 303
+    theme = analysis_ops.current_codebook(session).theme("climbing")
+    assert [part.texts for rule in theme.rules for part in rule.parts] == [
+        ("攀岩",),
+        ("攀岩墙",),
+    ]
+
+
+def _keywords(session, theme):
+    codebook = analysis_ops.current_codebook(session)
+    text = next(v.content for v in reversed(_versions(session)))
+    rows = codebook_store.themes_for_display(text)
+    assert codebook.theme(theme)
+    return next(row["keywords"] for row in rows if row["key"] == theme)
+
+
+def test_removing_a_keyword_saves_a_version_and_recodes(
+    app, client, staff, session, make_launch
+):
+    base = use_test_codebook(session)
+    answers = add_children(session, make_launch(), 2, PARK)
+    assert {t.theme for t in session.exec(select(AnswerTheme))} == {"parks"}
+
+    page = client.post(
+        "/codebook/remove-keyword",
+        data={"theme": "parks", "keyword": "公园", "base": base},
+    )
+    with app.app_context():
+        assert codebook_store.run_pending() == 1
+
+    assert page.status_code == 303
+    assert _keywords(session, "parks") == ["广场"]
+    assert _versions(session)[-1].created_by == staff.id
+    assert session.exec(select(AnswerTheme)).all() == []
+    assert len(answers) == 2
+    html = client.get("/codebook/history").get_data(as_text=True)
+    assert "−公园" in html
+
+
+def test_the_editor_offers_removing_each_keyword(client, staff, session):
+    use_test_codebook(session)
+
+    html = client.get("/codebook").get_data(as_text=True)
+
+    parks = html.split('id="theme-parks"', 1)[1].split("</tr>", 1)[0]
+    assert html.count('action="/codebook/remove-keyword"') == 3
+    assert parks.count('name="keyword" value=') == 2
+    assert '<button type="submit" name="keyword" value="广场"' in parks
+    assert 'aria-label="删除关键词 广场"' in parks
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"theme": "parks", "keyword": "秋千"}, "主题 parks 没有关键词“秋千”"),
+        ({"theme": "nothing", "keyword": "公园"}, "没有主题 nothing"),
+        ({"theme": "parks", "keyword": ""}, "关键词：该字段是必填字段。"),
+    ],
+)
+def test_removing_a_keyword_that_is_not_there_is_refused(
+    client, staff, session, data, message
+):
+    base = use_test_codebook(session)
+
+    page = client.post("/codebook/remove-keyword", data={**data, "base": base})
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
+
+
+def test_the_last_keyword_of_a_theme_is_not_removed(client, staff, session):
+    base = use_test_codebook(session)
+    client.post(
+        "/codebook/remove-keyword",
+        data={"theme": "parks", "keyword": "公园", "base": base},
+    )
+    newest = _versions(session)[-1].version
+
+    page = client.post(
+        "/codebook/remove-keyword",
+        data={"theme": "parks", "keyword": "广场", "base": newest},
+    )
+
+    assert page.status_code == 400
+    assert "唯一的关键词" in page.get_data(as_text=True)
+    assert len(_versions(session)) == 2
+
+
+def test_a_long_keyword_can_be_removed(client, staff, session):
+    long = "作业/功课/作页+多/少/累/量/负担/压力/写不完/写到/熬夜/难/烦/布置/减/到很晚"
+    text = f"theme,label,tasks,keywords,notes\nhomework,作业,7,作业太多;{long},\n"
+    base = use_test_codebook(session, text)
+
+    page = client.post(
+        "/codebook/remove-keyword",
+        data={"theme": "homework", "keyword": long, "base": base},
+    )
+
+    assert page.status_code == 303
+    assert _keywords(session, "homework") == ["作业太多"]
+
+
+def test_restoring_an_earlier_version_saves_it_as_a_new_one_and_recodes(
+    app, client, staff, session, make_launch
+):
+    base = use_test_codebook(session)
+    first = _versions(session)[0]
+    add_children(session, make_launch(), 2, CLIMB)
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "攀岩", "base": base}
+    )
+    with app.app_context():
+        codebook_store.run_pending()
+    assert {t.theme for t in session.exec(select(AnswerTheme))} == {"parks"}
+    edited = _versions(session)[-1].version
+
+    page = client.post(
+        "/codebook/restore", data={"version_id": first.id, "base": edited}
+    )
+    with app.app_context():
+        assert codebook_store.run_pending() == 1
+
+    assert page.status_code == 303
+    restored = _versions(session)[-1]
+    assert len(_versions(session)) == 3
+    assert restored.content == first.content and restored.version == base
+    assert restored.created_by == staff.id
+    assert restored.note == f"恢复为版本 {base}"
+    assert analysis_ops.current_codebook(session).version == base
+    assert session.exec(select(AnswerTheme)).all() == []
+    html = client.get("/codebook/history").get_data(as_text=True)
+    assert f"恢复为版本 {base}" in html and "−攀岩" in html
+
+
+def test_the_history_offers_restoring_every_version_but_the_current(
+    client, staff, session
+):
+    base = use_test_codebook(session)
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "秋千", "base": base}
+    )
+
+    html = client.get("/codebook/history").get_data(as_text=True)
+
+    assert html.count('action="/codebook/restore"') == 1
+    assert f'name="version_id" value="{_versions(session)[0].id}"' in html
+
+
+@pytest.mark.parametrize(
+    ("version_id", "base", "status", "message"),
+    [
+        ("current", "current", 400, "已经是这个版本"),
+        ("999", "current", 400, "没有这个编码本版本"),
+        ("x", "current", 400, "版本：不是有效的整数"),
+        ("first", "0000000000", 409, "刚被别人改过"),
+    ],
+)
+def test_bad_restores_are_explained_and_not_saved(
+    client, staff, session, version_id, base, status, message
+):
+    seed = use_test_codebook(session)
+    first = _versions(session)[0]
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "秋千", "base": seed}
+    )
+    current = _versions(session)[-1]
+    ids = {"current": current.id, "first": first.id}
+    data = {
+        "version_id": ids.get(version_id, version_id),
+        "base": current.version if base == "current" else base,
+    }
+
+    page = client.post("/codebook/restore", data=data)
+
+    assert page.status_code == status
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 2
+
+
+def test_history_tells_two_accounts_with_one_name_apart(client, staff, login, session):
+    base = use_test_codebook(session)
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "秋千", "base": base}
+    )
+    login("staff", username="bianma-2", display_name="编码员甲")
+    newest = _versions(session)[-1].version
+    client.post(
+        "/codebook/keyword", data={"theme": "parks", "keyword": "滑梯", "base": newest}
+    )
+
+    html = client.get("/codebook/history").get_data(as_text=True)
+
+    history = html.split('<ol class="history"', 1)[1]
+    assert f"编码员甲（{staff.username}）" in history
+    assert "编码员甲（bianma-2）" in history
+    assert history.index("bianma-2") < history.index(staff.username)
