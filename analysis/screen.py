@@ -699,6 +699,11 @@ def _lexicon() -> _Lexicon:
     groups, rows, ignore = {}, {False: [], True: []}, {False: [], True: []}
     with (DATA_DIR / "safeguarding.csv").open(encoding="utf-8-sig", newline="") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
+            if None in row:
+                raise ValueError(
+                    f"safeguarding.csv line {line}: more than three columns; "
+                    "a pattern with a comma needs double quotes around it"
+                )
             category = row["category"].strip()
             regex = _compile_row(line, row["pattern"].strip(), groups)
             if category.startswith("{"):
@@ -747,6 +752,7 @@ def _compile_row(line: int, pattern: str, groups: dict[str, str]) -> re.Pattern:
 
 #: flags or back-references, which hold for the whole row: it is not split
 _WHOLE_ROW = re.compile(r"^\(\?[aiLmsux]+\)|\\[1-9]|\(\?P=")
+_BACK_REFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
 def _alternatives(regex: re.Pattern) -> tuple[re.Pattern, ...]:
@@ -820,4 +826,20 @@ def _expand(pattern: str, groups: dict[str, str]) -> str:
     gap of up to eight characters within one clause.
     """
     expanded = _GROUP.sub(lambda m: f"(?:{groups[m.group(1)]})", pattern)
-    return expanded.replace("…", _GAP)
+    return _uncaptured(expanded.replace("…", _GAP))
+
+
+def _uncaptured(pattern: str) -> str:
+    """Return `pattern` with its plain groups made non-capturing.
+
+    Nothing reads what a row's groups captured, and Python's `re` tries an
+    alternative that begins with a capturing group, such as `(不要|别)…`,
+    at every position of an answer, where it skips quickly past one that
+    begins with `(?:不要|别)`. A row with a back-reference keeps its groups.
+    """
+    if _BACK_REFERENCE.search(pattern):
+        return pattern
+    opens = {
+        i for i, char, _ in _scan(pattern) if char == "(" and pattern[i + 1] != "?"
+    }
+    return "".join("(?:" if i in opens else char for i, char in enumerate(pattern))

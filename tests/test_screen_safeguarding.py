@@ -307,6 +307,31 @@ def test_lexicon_is_readable_data():
     assert used == {*CATEGORIES, "hurt", "ignore"}
 
 
+@pytest.fixture
+def lexicon_file(tmp_path, monkeypatch):
+    """Point the lexicon at a file of the test's own, and load it afresh."""
+    monkeypatch.setattr("analysis.screen.DATA_DIR", tmp_path)
+    _lexicon.cache_clear()
+    yield tmp_path / "safeguarding.csv"
+    _lexicon.cache_clear()
+
+
+def test_a_row_with_an_unquoted_comma_names_its_line(lexicon_file):
+    lexicon_file.write_text(
+        "category,pattern,notes\nabuse,打{0,3}我,a comma in the pattern\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(ValueError, match="line 2: more than three columns"):
+        _lexicon()
+
+
+def test_rows_capture_nothing_but_keep_back_references():
+    assert _compile_row(2, "(不要|别)(再)?打我", {}).pattern == "(?:不要|别)(?:再)?打我"
+    assert _compile_row(2, "[(]x(?=y)", {}).pattern == "[(]x(?=y)"
+    assert _compile_row(2, r"(哈)\1", {}).pattern == r"(哈)\1"
+
+
 def test_every_lexicon_row_compiles_once():
     lexicon = _lexicon()
 
