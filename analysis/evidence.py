@@ -252,6 +252,7 @@ def _quotes_of(session, answer_ids, limit, themes) -> list[dict]:
             continue
         quotes.append(
             {
+                "answer_id": answer_id,
                 "text": masked,
                 "who": f"{band}岁的孩子",
                 "evidence": _evidence(session, answer_id, themes),

@@ -8,9 +8,13 @@ from sqlmodel import Session, delete, select
 from analysis import classify as classifier
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
 from analysis.screen import screen
+from core.audit import REPORTED_ANSWER, record
 from surveys.models import Answer
 
 log = logging.getLogger(__name__)
+
+#: the category of a flag that a member of staff raised on a quote
+REPORTED = "reported"
 
 
 def current_codebook(session: Session | None = None):
@@ -149,3 +153,33 @@ def _add_flags(session, answer_id, categories):
     for category in sorted(categories):
         session.add(SafeguardingFlag(answer_id=answer_id, category=category))
         log.warning("Answer %s flagged for safeguarding (%s)", answer_id, category)
+
+
+def report_answer(session: Session, answer_id: int, user_id: int):
+    """Flag an answer that a member of staff reported from a quote, once.
+
+    The flag takes the answer out of every report, quote and export at once
+    and puts it before the safeguarding lead; the audit log records who
+    reported it. Return the new flag, or None if the answer was reported
+    already; raise LookupError if there is no open answer with that id.
+    """
+    answer = session.get(Answer, answer_id)
+    if answer is None or answer.text is None:
+        raise LookupError(answer_id)
+
+    reported = session.exec(
+        select(SafeguardingFlag).where(
+            SafeguardingFlag.answer_id == answer_id,
+            SafeguardingFlag.category == REPORTED,
+        )
+    ).first()
+    if reported:
+        return None
+
+    flag = SafeguardingFlag(answer_id=answer_id, category=REPORTED)
+    session.add(flag)
+    session.flush()
+    record(session, REPORTED_ANSWER, "answer", answer_id, user_id=user_id, flag=flag.id)
+    session.commit()
+    log.warning("Answer %s reported for safeguarding by user %s", answer_id, user_id)
+    return flag

@@ -2,7 +2,8 @@
 
 Only the safeguarding role (and admin) reaches these pages. They are the one
 place the original text of a flagged answer is shown; every list read is
-recorded in the audit log.
+recorded in the audit log. Staff and departments who read a quote that may
+disclose harm report it from here too, which flags it.
 """
 
 import logging
@@ -16,8 +17,9 @@ from wtforms.validators import DataRequired, Length
 
 from analysis.models import SafeguardingFlag
 from analysis.models_reports import SafeguardingReview
+from analysis.operations import report_answer
 from core.audit import VIEWED_ANSWERS, record
-from core.auth import roles_required
+from core.auth import roles_required, safe_next
 from core.db import get_session
 from core.forms import Form
 from core.models import User, utcnow
@@ -34,6 +36,7 @@ CATEGORIES = {
     "self_harm": "自伤",
     "bullying": "欺凌",
     "neglect": "忽视",
+    "reported": "员工报告",
 }
 SHOW = {"all": "全部", "open": "待处理"}
 PER_PAGE = 100
@@ -116,6 +119,22 @@ def review(flag_id):
     mark_reviewed(session, flag, current_user.id, form.note.data)
     flash("已标记为已处理。")
     return redirect(url_for("safeguarding.flags", show=_show()))
+
+
+@bp.route("/answers/<int:answer_id>/report", methods=["POST"])
+@roles_required("staff", "department")
+def report(answer_id):
+    """Send a quoted answer to the safeguarding lead and out of every report."""
+    try:
+        flagged = report_answer(get_session(), answer_id, current_user.id)
+    except LookupError:
+        abort(404)
+
+    if flagged:
+        flash("已报告给儿童保护负责人。这条回答不再出现在报告、原话和导出中。")
+    else:
+        flash("这条回答已经报告过了，儿童保护负责人会处理。")
+    return redirect(safe_next() or url_for("home"))
 
 
 def _show():

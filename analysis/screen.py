@@ -10,6 +10,7 @@ harm lexicon in `data/safeguarding.csv`, where staff can read and extend them;
 """
 
 import csv
+import itertools
 import logging
 import re
 import unicodedata
@@ -19,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from analysis.text import normalise, to_simplified
+from analysis.text import PINYIN_SYLLABLES, normalise, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def _personal_spans(text: str) -> list[_Span]:
 def _repeated_names(work: str, text: str, spans: list[_Span]) -> list[_Span]:
     """Mask later mentions of a name that the child introduced once."""
     names = {
-        "".join(text[s.start : s.end].split()): s.kind
+        _NAME_MARKS.sub("", text[s.start : s.end]): s.kind
         for s in spans
         if s.kind == "name"
     }
@@ -313,19 +314,49 @@ def _run_left(text: str, end: int, limit: int) -> int:
     return start
 
 
-def _proper_start(text: str, end: int, limit: int) -> tuple[int, bool]:
+def _proper_start(
+    text: str, end: int, limit: int, roads: bool = False
+) -> tuple[int, bool]:
     """Return where a proper name ending at `end` starts and whether it is bounded.
 
     Reading leftwards, the name stops at a non-Chinese character, at the limit,
     or just after the last boundary word (感谢, 我们, 的 …) in that stretch.
+    With `roads`, a boundary word just before a road word is read as part of
+    the road's name (建设路小学, 和平路8号).
     """
     start = _run_left(text, end, limit)
     run = text[start:end]
     cut = max(
-        (run.rfind(w) + len(w) for w in _word("left_boundary") if w in run), default=0
+        (
+            _boundary_end(text, start, end, w, roads)
+            for w in _word("left_boundary")
+            if w in run
+        ),
+        default=0,
     )
     bounded = cut > 0 or start == 0 or not ("\u4e00" <= text[start - 1] <= "\u9fff")
     return start + cut, bounded
+
+
+def _boundary_end(text: str, start: int, end: int, word: str, roads: bool) -> int:
+    """Return where the last `word` in text[start:end] ends, counted from `start`.
+
+    With `roads`, an occurrence at most one character before a road word is
+    part of the road's name (建设路, 和平路) and does not count.
+    """
+    index = text.rfind(word, start, end)
+    while index >= 0:
+        after = index + len(word)
+        if not (roads and _names_road(text, after)):
+            return after - start
+        index = text.rfind(word, start, after - 1)
+    return 0
+
+
+def _names_road(text: str, index: int) -> bool:
+    """Tell whether a road word starts at `index` or one character after it."""
+    marks = _word("road_marker")
+    return text.startswith(marks, index) or text.startswith(marks, index + 1)
 
 
 def _is_generic(word: str, listname: str = "not_name") -> bool:
@@ -337,7 +368,7 @@ def _schools(text: str) -> list[_Span]:
     """Find named schools: 城南小学, 乐成第一小学, 实验二小, 育英实验学校."""
     spans = []
     for match in _school_re().finditer(text):
-        start, _ = _proper_start(text, match.start(), 10)
+        start, _ = _proper_start(text, match.start(), 10, roads=True)
         prefix = text[start : match.start()]
         if match.group() in _word("school_name") or _proper_place(prefix, "not_school"):
             spans.append(_Span(start, match.end(), "school"))
@@ -385,7 +416,7 @@ def _addresses(text: str) -> list[_Span]:
     """Find home addresses: numbered roads, estates, villages and door plates."""
     spans = []
     for match in _numbered_place_re().finditer(text):
-        start, _ = _proper_start(text, match.start(), 8)
+        start, _ = _proper_start(text, match.start(), 8, roads=True)
         spans.append(_Span(start, match.end(), "address"))
     for pattern in (_BUILDING, _ROOM):
         spans += _regex_finder("address", pattern)(text)
@@ -397,7 +428,9 @@ def _named_places(text: str) -> list[_Span]:
     """Find named estates anywhere and named roads or villages after 住在."""
     spans = []
     for match in _place_re().finditer(text):
-        start, _ = _proper_start(text, match.start(), 8)
+        start, _ = _proper_start(text, match.start(), 8, roads=True)
+        if not text[:start].endswith(_word("home_context")):
+            start, _ = _proper_start(text, match.start(), 8)
         if not _proper_place(text[start : match.start()], "not_school"):
             continue
         before = text[max(0, start - 5) : start]
@@ -425,9 +458,12 @@ _INTRO = re.compile(
     r"|闺蜜)(?:的名字)?(?:叫做|名叫|叫)"
     r"|(?P<teacher>老师|校长|园长|教练|班主任)(?:的名字)?(?:叫做|名叫|叫)"
 )
-#: what may stand between 我叫 and the name: spaces, a colon
-_NAME_SEPARATOR = re.compile(r"\s*(?:[:：]\s*)?")
-_NAME_SPACE = re.compile(r" {1,2}(?! )")
+#: what may stand between 我叫 and the name: spaces, a colon, an opening quote
+_NAME_SEPARATOR = re.compile(r"\s*(?:[:：]\s*)?(?:[\"'“‘「『《<(]\s*)?")
+_DASHES = "\\-‐‑–—·・‧•_"
+#: what may stand inside a typed name: one space or two, or a dash or a dot
+_NAME_SPACE = re.compile(rf" {{1,2}}(?! )| ?[{_DASHES}] ?")
+_NAME_MARKS = re.compile(rf"[\s{_DASHES}]")
 _SURNAME_INTRO = re.compile(
     r"(?P<teacher>老师|校长|园长|教练|班主任)?(?:我|他|她|同学|同桌|朋友)?姓"
 )
@@ -546,10 +582,10 @@ def _name_after(text: str, start: int, strong: bool) -> int:
 def _name_run(text: str, start: int, strong: bool) -> tuple[str, list[int]]:
     """Return up to six Chinese characters from `start` and where each one ends.
 
-    After a strong context a name typed with spaces is read as one (王 小明,
-    王小 明, 王 小 明, 欧阳 娜娜): a space is passed over when the characters on
-    both sides together are no longer than a name and the word after it is
-    not a right boundary (我叫小明 今年九岁, 我叫王 我九岁).
+    After a strong context a name typed with spaces or a dash is read as one
+    (王 小明, 王小 明, 王 小 明, 欧阳 娜娜, 王-小明): a space or dash is passed
+    over when the characters on both sides together are no longer than a name
+    and the word after it is not a right boundary (我叫小明 今年九岁, 我叫王 我九岁).
     """
     chars, ends, index = [], [], start
     while index < len(text) and len(chars) < 6:
@@ -601,10 +637,110 @@ def _starts_name(run: str, strong: bool) -> bool:
     return first not in _word("not_name_start")
 
 
-_LATIN_NAME = (
-    r"(?:我|他|她)(?:的)?(?:(?:英文名|名字)(?:叫做|叫|是)|叫做|名叫|叫)\s*(?:[:：]\s*)?"
-    r"(?P<n>[A-Za-z]{2,20}(?:\s[A-Za-z]{2,20})?)(?![A-Za-z])"
+#: 我叫 before a name in Latin letters, or the same typed in pinyin (wo jiao)
+_LATIN_INTRO = re.compile(
+    r"(?:我|他|她)(?:的)?(?:(?:英文名|名字)(?:叫做|叫|是)|叫做|名叫|叫)"
+    r"|(?i:(?<![a-z])(?:wo|ta)\s?(?:de\s?ming\s?zi\s?(?:jiao\s?zuo|jiao|shi)"
+    r"|jiao\s?zuo|ming\s?jiao|jiao))"
 )
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_LATIN_GAP = re.compile(rf" ?[{_DASHES}] ?| (?! )")
+
+
+def _latin_names(text: str) -> list[_Span]:
+    """Mask a name in Latin letters after 我叫 or wo jiao: Tom, wang xiao ming."""
+    spans = []
+    for match in _LATIN_INTRO.finditer(text):
+        start = _NAME_SEPARATOR.match(text, match.end()).end()
+        end = _latin_name_end(text, start)
+        if end:
+            spans.append(_Span(start, end, "name"))
+    return spans
+
+
+def _latin_name_end(text: str, start: int) -> int:
+    """Return where a name in Latin letters starting at `start` ends, or 0.
+
+    A name in pinyin takes up to three syllables (four after a compound
+    surname), glued or spaced: wangxiaoming, wang xiao ming, wang-xiaoming.
+    Any other word is a name of its own, with one more word after a space
+    (Tom, Tom Lee), as long as each word is two to twenty letters.
+    """
+    words = _latin_words(text, start)
+    if not words:
+        return 0
+    syllables = [_syllables(text[a:b].lower()) for a, b in words]
+    if not syllables[0]:
+        return _english_name_end(words)
+    leading = list(itertools.chain.from_iterable(itertools.takewhile(bool, syllables)))
+    if _refused_pinyin(leading):
+        return 0
+    longest = 4 if "".join(leading[:2]) in _compound_pinyin() else 3
+    if len(syllables[0]) > 1:
+        return words[0][0] + sum(map(len, syllables[0][:longest]))
+    end, count = words[0][1], 1
+    for (_, word_end), group in zip(words[1:], syllables[1:], strict=True):
+        if not group or count + len(group) > longest:
+            break
+        end, count = word_end, count + len(group)
+    return end
+
+
+def _english_name_end(words: list[tuple[int, int]]) -> int:
+    """Return where a name of one or two words of 2 to 20 letters ends, or 0."""
+    sizes = [end - start for start, end in words[:2]]
+    if not 2 <= sizes[0] <= 20:
+        return 0
+    if len(sizes) == 2 and 2 <= sizes[1] <= 20:
+        return words[1][1]
+    return words[0][1]
+
+
+def _latin_words(text: str, start: int) -> list[tuple[int, int]]:
+    """Return the bounds of up to four Latin words from `start`, one gap apart."""
+    words, index = [], start
+    while len(words) < 4:
+        word = _LATIN_WORD.match(text, index)
+        if not word:
+            break
+        words.append(word.span())
+        gap = _LATIN_GAP.match(text, word.end())
+        if not gap:
+            break
+        index = gap.end()
+    return words
+
+
+def _syllables(word: str) -> list[str] | None:
+    """Split a word into pinyin syllables, longest first; None if it is not pinyin."""
+    splits: list[list[str] | None] = [None] * len(word) + [[]]
+    for index in range(len(word) - 1, -1, -1):
+        for size in range(min(6, len(word) - index), 0, -1):
+            rest = splits[index + size]
+            if rest is not None and word[index : index + size] in PINYIN_SYLLABLES:
+                splits[index] = [word[index : index + size], *rest]
+                break
+    return splits[0]
+
+
+def _refused_pinyin(syllables: list[str]) -> bool:
+    """Tell whether pinyin after wo jiao starts with a word that is not a name."""
+    return any(syllables[: len(word)] == word for word in _not_name_pinyin())
+
+
+@cache
+def _not_name_pinyin() -> tuple[list[str], ...]:
+    """Return the words of the not_name_pinyin list split into syllables."""
+    return tuple(_syllables(word) or [word] for word in _word("not_name_pinyin"))
+
+
+@cache
+def _compound_pinyin() -> frozenset[str]:
+    """Return the compound surnames (欧阳, 司马 …) in pinyin: ouyang, sima."""
+    from pypinyin import lazy_pinyin
+
+    return frozenset("".join(lazy_pinyin(w)) for w in _word("compound_surname"))
+
 
 _FINDERS = (
     _regex_finder("email", _EMAIL),
@@ -615,7 +751,7 @@ _FINDERS = (
     _addresses,
     _regex_finder("class", _CLASS),
     _schools,
-    _regex_finder("name", _LATIN_NAME, "n"),
+    _latin_names,
     _names,
 )
 
@@ -699,6 +835,11 @@ def _lexicon() -> _Lexicon:
     groups, rows, ignore = {}, {False: [], True: []}, {False: [], True: []}
     with (DATA_DIR / "safeguarding.csv").open(encoding="utf-8-sig", newline="") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
+            if None in row:
+                raise ValueError(
+                    f"safeguarding.csv line {line}: more than three columns; "
+                    "a pattern with a comma needs double quotes around it"
+                )
             category = row["category"].strip()
             regex = _compile_row(line, row["pattern"].strip(), groups)
             if category.startswith("{"):
@@ -747,6 +888,7 @@ def _compile_row(line: int, pattern: str, groups: dict[str, str]) -> re.Pattern:
 
 #: flags or back-references, which hold for the whole row: it is not split
 _WHOLE_ROW = re.compile(r"^\(\?[aiLmsux]+\)|\\[1-9]|\(\?P=")
+_BACK_REFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
 def _alternatives(regex: re.Pattern) -> tuple[re.Pattern, ...]:
@@ -820,4 +962,20 @@ def _expand(pattern: str, groups: dict[str, str]) -> str:
     gap of up to eight characters within one clause.
     """
     expanded = _GROUP.sub(lambda m: f"(?:{groups[m.group(1)]})", pattern)
-    return expanded.replace("…", _GAP)
+    return _uncaptured(expanded.replace("…", _GAP))
+
+
+def _uncaptured(pattern: str) -> str:
+    """Return `pattern` with its plain groups made non-capturing.
+
+    Nothing reads what a row's groups captured, and Python's `re` tries an
+    alternative that begins with a capturing group, such as `(不要|别)…`,
+    at every position of an answer, where it skips quickly past one that
+    begins with `(?:不要|别)`. A row with a back-reference keeps its groups.
+    """
+    if _BACK_REFERENCE.search(pattern):
+        return pattern
+    opens = {
+        i for i, char, _ in _scan(pattern) if char == "(" and pattern[i + 1] != "?"
+    }
+    return "".join("(?:" if i in opens else char for i, char in enumerate(pattern))

@@ -40,6 +40,7 @@ REACTIVATED_USER = "reactivated user"
 DELETED_RESPONSE = "deleted response"
 CREATED_BACKUP = "created backup"
 RESTORED_BACKUP = "restored backup"
+REPORTED_ANSWER = "reported answer"
 
 ACTIONS = (
     VIEWED_ANSWERS,
@@ -55,6 +56,7 @@ ACTIONS = (
     DELETED_RESPONSE,
     CREATED_BACKUP,
     RESTORED_BACKUP,
+    REPORTED_ANSWER,
 )
 
 #: detail keys that would carry a child's words or a person's details

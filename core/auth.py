@@ -100,7 +100,7 @@ def login():
     throttle.clear_account(db, keys)
     _start_session(user)
     log.info("User %s signed in", user.id)
-    return redirect(_safe_next() or url_for("home"))
+    return redirect(safe_next() or url_for("home"))
 
 
 def _authenticate(db, username, password):
@@ -167,7 +167,7 @@ def _expire_session():
     flash("太久没有操作，已自动退出，请重新登录。")
 
 
-def _safe_next():
+def safe_next():
     """Return the ?next= path if it stays on this site, else None."""
     target = request.args.get("next", "")
     # Browsers drop tabs and newlines and read "\\" as "/", so "/\t/x" is "//x".

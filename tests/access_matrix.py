@@ -122,6 +122,7 @@ ACCESS = {
     "proposals.route": only("staff"),
     "safeguarding.flags": only("safeguarding"),
     "safeguarding.review": only("safeguarding"),
+    "safeguarding.report": only("department", "staff"),
 }
 
 #: endpoints that send everyone to the sign-in page by design (signing out)
@@ -141,6 +142,7 @@ URL_VALUES = {
     "proposal_id": lambda fx: 1,
     "user_id": lambda fx: 1,
     "flag_id": lambda fx: 1,
+    "answer_id": lambda fx: 1,
     "township_code": lambda fx: "lecheng",
     "key": lambda fx: "needs",
     "qkey": lambda fx: "safe_way",

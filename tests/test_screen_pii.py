@@ -45,6 +45,28 @@ MASKED = [
     ("他叫 小刚，是我同桌", "他叫[名字]，是我同桌", ("name",)),
     ("我叫小明 今年九岁", "我叫[名字] 今年九岁", ("name",)),
     ("我叫：Tom，今年八岁", "我叫：[名字]，今年八岁", ("name",)),
+    # a name in quotes or with a dash or a dot inside it
+    ("我叫“王小明”，今年9岁", "我叫“[名字]”，今年9岁", ("name",)),
+    ("我叫「王小明」", "我叫「[名字]」", ("name",)),
+    ("我叫『陈思远』，我喜欢画画", "我叫『[名字]』，我喜欢画画", ("name",)),
+    ('我叫"王小明"，今年9岁', '我叫"[名字]"，今年9岁', ("name",)),
+    ("他叫“小刚”，是我同桌", "他叫“[名字]”，是我同桌", ("name",)),
+    ("姓名：“王小明”", "姓名：“[名字]”", ("name",)),
+    ("我叫“Tom”", "我叫“[名字]”", ("name",)),
+    ("我叫王-小明", "我叫[名字]", ("name",)),
+    ("我叫王-小明，今年9岁", "我叫[名字]，今年9岁", ("name",)),
+    ("我叫王·小明。王小明喜欢画画", "我叫[名字]。[名字]喜欢画画", ("name",)),
+    # a name typed in pinyin
+    ("wojiaowangxiaoming", "wojiao[名字]", ("name",)),
+    ("wo jiao wang xiao ming", "wo jiao [名字]", ("name",)),
+    (
+        "Wo jiao Wang Xiaoming, jin nian 9 sui",
+        "wo jiao [名字], jin nian 9 sui",
+        ("name",),
+    ),
+    ("wo jiao ou yang na na", "wo jiao [名字]", ("name",)),
+    ("wo jiao ma xiao hu", "wo jiao [名字]", ("name",)),
+    ("我叫wang xiao ming", "我叫[名字]", ("name",)),
     # teachers
     ("我们老师姓陈，她很温柔", "我们老师姓[老师]，她很温柔", ("teacher",)),
     ("王老师布置的作业太多了", "[老师]布置的作业太多了", ("teacher",)),
@@ -73,6 +95,10 @@ MASKED = [
     ("我在实验二小上学", "我在[学校]上学", ("school",)),
     ("我们育英实验学校很大", "我们[学校]很大", ("school",)),
     ("妹妹上的是阳光幼儿园", "妹妹上的是[学校]", ("school",)),
+    # a school named after a road whose name is an everyday word
+    ("我在乐清市建设路小学", "我在[学校]", ("school",)),
+    ("我在和平路小学读书", "我在[学校]读书", ("school",)),
+    ("我是建设路小学的学生", "我是[学校]的学生", ("school",)),
     # classes
     ("我在三年级二班", "我在[班级]", ("class",)),
     ("我是五（3）班的", "我是[班级]的", ("class",)),
@@ -85,6 +111,9 @@ MASKED = [
     ("我住在下岙村12号", "我住在[地址]", ("address",)),
     ("我家门牌号是36号", "我家门牌号是[地址]", ("address",)),
     ("我家住在阳光小区", "我家住在[地址]", ("address",)),
+    ("我家住在建设路88号", "我家住在[地址]", ("address",)),
+    ("我住在和平路", "我住在[地址]", ("address",)),
+    ("我家住在建设路旁边", "我家住在[地址]旁边", ("address",)),
     # traditional characters
     ("我叫張小華，在城南小學讀書", "我叫[名字]，在[学校]读书", ("name", "school")),
     ("我是五年級(2)班的", "我是[班级]的", ("class",)),
@@ -150,6 +179,17 @@ UNCHANGED = [
     "他叫 我一起玩",
     "我叫了妈妈好几声",
     "我想要一个电话手表",
+    # a road that is not a home, a quoted word that is not a name
+    "我每天走建设路上学",
+    "我家在山上，下雨天路很滑",
+    "我们学校门口的路太窄",
+    "他们在路边玩",
+    "我叫“妈妈”快来",
+    "我叫——我也不知道",
+    # wo jiao meaning "I call"
+    "wo jiao mama lai jie wo",
+    "wojiaomamalaijiewo",
+    "wo jiao wo de peng you",
 ]
 
 #: phone numbers with separators or digits written in characters

@@ -40,6 +40,25 @@ DISCLOSURES = [
     ("爸爸骂我是废物", "abuse"),
     ("爸 爸 打 我", "abuse"),
     ("爸爸妈妈一吵架就打架，我很怕", "abuse"),
+    # abuse and corporal punishment named as such
+    ("继母虐待我，我好害怕回家", "abuse"),
+    ("爸爸虐待我，每天晚上都怕", "abuse"),
+    ("我被虐待了", "abuse"),
+    ("妈妈虐待我", "abuse"),
+    ("后爸经常虐待我和弟弟", "abuse"),
+    ("老师体罚我", "abuse"),
+    ("我被老师体罚了", "abuse"),
+    # a plea tells of hitting: 不要再, 别, 不会再
+    ("希望爸爸不要再打我了", "abuse"),
+    ("求求妈妈别打我了", "abuse"),
+    ("妈妈答应不会再打我了", "abuse"),
+    ("爸爸再也不打我了", "abuse"),
+    ("我希望他们不要再欺负我", "bullying"),
+    ("希望不要再被欺负了", "bullying"),
+    # locked in or out
+    ("我被锁在门外", "abuse"),
+    ("我经常被关在门外", "abuse"),
+    ("妈妈把我锁在阳台上", "abuse"),
     # touching, and touching kept secret
     ("邻居叔叔让我不要告诉别人他碰我", "abuse"),
     ("鄰居叔叔讓我不要告訴別人他碰我", "abuse"),
@@ -47,6 +66,14 @@ DISCLOSURES = [
     ("他碰我还不让我说", "abuse"),
     ("那个人碰我的身体", "abuse"),
     ("教练让我千万别告诉妈妈", "abuse"),
+    # a grown-up's gifts and secrecy across a comma, a stranger's lures
+    ("校门口有个叔叔经常给我们糖吃，还让我不要告诉爸爸妈妈", "abuse"),
+    ("邻居爷爷给我零花钱，说这是我们的秘密", "abuse"),
+    ("有个陌生人给我糖吃", "abuse"),
+    ("有个不认识的阿姨要带我走", "abuse"),
+    ("有个陌生人跟着我走了好长一段路", "abuse"),
+    ("有人性侵我", "abuse"),
+    ("有人碰我", "abuse"),
     # a grown-up who hits people, not only 打我
     ("我爸喝醉了就打人", "abuse"),
     ("我 爸 喝 醉 了 就 打 人", "abuse"),
@@ -77,6 +104,10 @@ DISCLOSURES = [
     ("wo bu xiang huo le", "self_harm"),
     ("i want to die", "self_harm"),
     ("I want to kill myself", "self_harm"),
+    ("我吞了药", "self_harm"),
+    ("我吞了一瓶安眠药", "self_harm"),
+    ("我吃了一整瓶药", "self_harm"),
+    ("我喝了农药", "self_harm"),
     # bullying
     ("班上的男生经常欺负我", "bullying"),
     ("我被期负了", "bullying"),
@@ -90,6 +121,16 @@ DISCLOSURES = [
     ("他们叫我去死", "bullying"),
     ("初中的时候我一直被霸凌", "bullying"),
     ("我同学张三打我", "bullying"),
+    # left out, mocked, money and things taken
+    ("我被孤立了", "bullying"),
+    ("我被同学孤立了", "bullying"),
+    ("我在班里被排挤", "bullying"),
+    ("我被全班嘲笑", "bullying"),
+    ("高年级的找我要钱", "bullying"),
+    ("同学找我要钱", "bullying"),
+    ("他们把我的书撕了", "bullying"),
+    ("有人把我的书包扔进垃圾桶", "bullying"),
+    ("我的作业本被同学撕了", "bullying"),
     ("他们都叫我胖子", "bullying"),
     ("班上有个男生经常打人", "bullying"),
     ("a boy in my class hits me", "bullying"),
@@ -108,6 +149,13 @@ DISCLOSURES = [
     ("後媽不給我飯吃", "neglect"),
     ("爸妈去旅游留我一个人在家三天", "neglect"),
     ("nobody takes care of me", "neglect"),
+    # parents away for years or months, nobody cooking
+    ("我三年没见过爸妈了，晚上一个人在家", "neglect"),
+    ("爸妈三年没回家了", "neglect"),
+    ("我两年没见到妈妈了", "neglect"),
+    ("爸爸出去打工好几年都没回来", "neglect"),
+    ("没人给我做饭", "neglect"),
+    ("家里没人给我做饭，我天天吃泡面", "neglect"),
 ]
 
 ORDINARY = [
@@ -192,6 +240,54 @@ ORDINARY = [
     "we learned about bullying",
     "I love my dad",
     "my mom hugs me",
+    # ordinary words and rules near the new wordings
+    "作业太多",
+    "想要滑滑梯",
+    "哥哥打游戏",
+    "打篮球",
+    "打针",
+    "老师批评我",
+    "妈妈不会打我的",
+    "他从来不欺负我",
+    "没有人孤立我",
+    "我们要关心被孤立的同学",
+    "应该有专门的电话让被霸凌的学生求助",
+    "老师说不要虐待小动物",
+    "虐待儿童是违法的",
+    "我们学校禁止体罚",
+    "不要被欺负",
+    "我不再被欺负了",
+    # grown-ups' advice about strangers, and gifts from family
+    "妈妈让我不要告诉陌生人我家的地址",
+    "妈妈说不要吃陌生人给的糖",
+    "如果陌生人给你糖不要吃",
+    "阿姨给我们发了糖",
+    "奶奶给我糖吃",
+    "妈妈不让我说脏话",
+    "爸爸不让我说谎",
+    # a grade, a short trip, cooking
+    "我三年级了",
+    "三年前我去过北京",
+    "爸爸出差三天就回来",
+    "妈妈今天加班，爸爸给我做饭",
+    "我会自己做饭",
+    # locked out by accident, kept in for homework
+    "我忘带钥匙，被锁在门外了",
+    "电梯坏了，我被关在里面好久",
+    "周末我被关在家里写作业",
+    # a sibling, an accident, a rain shower
+    "弟弟把我的书撕了",
+    "我的书被雨淋湿了",
+    "我不小心把书撕了",
+    "我把书包扔在沙发上",
+    "弟弟找我要糖",
+    "我被这个笑话逗笑了",
+    # medicine when ill
+    "我感冒了，吞了药就睡觉",
+    "我不会吞药片",
+    "药片太大吞不下去",
+    "奶奶每天要吃好多药",
+    "我吃了药病就好了",
 ]
 NAMED = {"王老师打我耳光", "我同学张三打我"}
 
@@ -223,6 +319,17 @@ def test_leaves_ordinary_complaints(text):
         ("班上有个男生经常打人", "bullying", "others"),
         ("my friend said her dad hits her", "abuse", "others"),
         ("he bullies my friend", "bullying", "others"),
+        # harm done to the child itself, even when 有人 did it
+        ("有人性侵我", "abuse", "self"),
+        ("有人碰我", "abuse", "self"),
+        ("有人骚扰我", "abuse", "self"),
+        ("有人亲我的嘴", "abuse", "self"),
+        ("我的烦恼是长得比别人矮，被同学嘲笑", "bullying", "self"),
+        # a witness
+        ("我见过邻居家大人打小孩", "abuse", "others"),
+        ("我们老师经常体罚学生", "abuse", "others"),
+        ("我的同学在家里被后妈虐待", "abuse", "others"),
+        ("我们学校有个男生一直被全班孤立", "bullying", "others"),
     ],
 )
 def test_reports_about_others_are_flagged_lower(text, category, about):
@@ -305,6 +412,31 @@ def test_lexicon_is_readable_data():
     assert list(rows[0]) == ["category", "pattern", "notes"]
     used = {row["category"] for row in rows if not row["category"].startswith("{")}
     assert used == {*CATEGORIES, "hurt", "ignore"}
+
+
+@pytest.fixture
+def lexicon_file(tmp_path, monkeypatch):
+    """Point the lexicon at a file of the test's own, and load it afresh."""
+    monkeypatch.setattr("analysis.screen.DATA_DIR", tmp_path)
+    _lexicon.cache_clear()
+    yield tmp_path / "safeguarding.csv"
+    _lexicon.cache_clear()
+
+
+def test_a_row_with_an_unquoted_comma_names_its_line(lexicon_file):
+    lexicon_file.write_text(
+        "category,pattern,notes\nabuse,打{0,3}我,a comma in the pattern\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(ValueError, match="line 2: more than three columns"):
+        _lexicon()
+
+
+def test_rows_capture_nothing_but_keep_back_references():
+    assert _compile_row(2, "(不要|别)(再)?打我", {}).pattern == "(?:不要|别)(?:再)?打我"
+    assert _compile_row(2, "[(]x(?=y)", {}).pattern == "[(]x(?=y)"
+    assert _compile_row(2, r"(哈)\1", {}).pattern == r"(哈)\1"
 
 
 def test_every_lexicon_row_compiles_once():
