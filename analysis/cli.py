@@ -1,7 +1,5 @@
 """Commands for analysis: classify a file of answers, fit the model, re-code."""
 
-from pathlib import Path
-
 import os
 from pathlib import Path
 
