@@ -14,19 +14,19 @@ import csv
 import hashlib
 import io
 import logging
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from math import log
 from pathlib import Path
 
 import numpy as np
 
 from core import DATA_DIR
 
-log_ = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 MODEL_PATH = DATA_DIR / "learned.npz"
 TRAINING_DIR = DATA_DIR / "training"
@@ -92,8 +92,8 @@ class Model:
         self.themes: dict[str, tuple[tuple[int, ...], str]] = themes or {}
         self._edits: dict[str, dict | None] = {}
         #: the scores a task must reach, as log-odds, so no sigmoid is needed
-        self._cut = log(threshold / (1 - threshold))
-        self._keep = log(KEEP / (1 - KEEP))
+        self._cut = math.log(threshold / (1 - threshold))
+        self._keep = math.log(KEEP / (1 - KEEP))
         self._rows = {name: row for row, name in enumerate(self.names)}
         self._bias = np.asarray(bias, dtype=np.float32)
 
@@ -179,7 +179,7 @@ def _edited(model: "Model", codebook) -> dict[str, tuple[int, ...]] | None:
 def default_model() -> Model | None:
     """Return the shipped model, loaded once per process; None when there is none."""
     if not MODEL_PATH.exists():
-        log_.warning("No model at %s: themes are the codebook's alone", MODEL_PATH)
+        log.warning("No model at %s: themes are the codebook's alone", MODEL_PATH)
         return None
     return load_model(MODEL_PATH)
 
@@ -281,7 +281,7 @@ def fit(coded: list[Coded], featurise, codebook, strength=STRENGTH) -> Model:
     kept = np.abs(weights).max(axis=1) > 0
     names = vectoriser.get_feature_names_out()[kept].tolist()
     version = _version(names, weights[kept], bias)
-    log_.info("Model %s fitted on %s answers", version, len(coded))
+    log.info("Model %s fitted on %s answers", version, len(coded))
     themes = {theme.key: theme_digest(theme) for theme in codebook.themes}
     return Model(names, weights[kept], bias, THRESHOLD, version, themes)
 
