@@ -40,6 +40,8 @@ REACTIVATED_USER = "reactivated user"
 DELETED_RESPONSE = "deleted response"
 CREATED_BACKUP = "created backup"
 RESTORED_BACKUP = "restored backup"
+NAMED_EMERGENT = "named emergent theme"
+DISCARDED_EMERGENT = "discarded emergent theme"
 
 ACTIONS = (
     VIEWED_ANSWERS,
@@ -55,6 +57,8 @@ ACTIONS = (
     DELETED_RESPONSE,
     CREATED_BACKUP,
     RESTORED_BACKUP,
+    NAMED_EMERGENT,
+    DISCARDED_EMERGENT,
 )
 
 #: detail keys that would carry a child's words or a person's details
