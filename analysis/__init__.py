@@ -3,9 +3,10 @@
 
 def init_app(app):
     """Register the analysis views and commands."""
-    from analysis import cli, views
+    from analysis import cli, emergent_views, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(emergent_views.bp)
     app.cli.add_command(cli.analysis_cli)
     app.jinja_env.globals["model_version"] = _model_version
 

@@ -67,3 +67,22 @@ class SafeguardingReview(SQLModel, table=True):
 
     def __repr__(self):
         return f"<SafeguardingReview {self.id} flag {self.flag_id}>"
+
+
+class EmergentDecision(SQLModel, table=True):
+    """What staff made of a candidate new theme: a theme of its own, or nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: the candidate's key (a hash of its terms); one decision per candidate
+    candidate: str = Field(max_length=16, unique=True)
+    #: the candidate's words and phrases joined by ;, so later shapes of it stay hidden
+    terms: str = Field(max_length=500)
+    #: named or discarded
+    decision: str = Field(max_length=10)
+    #: the codebook theme a named candidate became
+    theme: str | None = Field(default=None, max_length=64)
+    decided_by: int = Field(foreign_key="user.id")
+    decided_at: datetime = Field(default_factory=utcnow)
+
+    def __repr__(self):
+        return f"<EmergentDecision {self.id} {self.candidate} {self.decision}>"

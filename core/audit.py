@@ -41,6 +41,8 @@ DELETED_RESPONSE = "deleted response"
 CREATED_BACKUP = "created backup"
 RESTORED_BACKUP = "restored backup"
 REPORTED_ANSWER = "reported answer"
+NAMED_EMERGENT = "named emergent theme"
+DISCARDED_EMERGENT = "discarded emergent theme"
 
 ACTIONS = (
     VIEWED_ANSWERS,
@@ -57,6 +59,8 @@ ACTIONS = (
     CREATED_BACKUP,
     RESTORED_BACKUP,
     REPORTED_ANSWER,
+    NAMED_EMERGENT,
+    DISCARDED_EMERGENT,
 )
 
 #: detail keys that would carry a child's words or a person's details
