@@ -32,7 +32,7 @@ MODEL_PATH = DATA_DIR / "learned.npz"
 TRAINING_DIR = DATA_DIR / "training"
 TASKS = 32
 #: a task is given when its score (a probability) reaches this
-THRESHOLD = 0.35
+THRESHOLD = 0.4
 #: a task the codebook found is kept unless its score is below this: the
 #: model overrules the codebook only when it is fairly sure
 KEEP = 0.2
