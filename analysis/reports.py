@@ -195,7 +195,7 @@ def load_options(session: Session, codebook) -> Options:
 
 def parse_filters(args, options: Options) -> Filters:
     """Read filters from query arguments; raise FilterError naming each bad one."""
-    allowed = {
+    choices = {
         "by": BREAKDOWNS,
         "township": options.townships,
         "band": options.bands,
@@ -204,16 +204,10 @@ def parse_filters(args, options: Options) -> Filters:
         "theme": options.themes,
     }
     values, errors = {}, []
-    for name, choices in allowed.items():
-        value = (args.get(name) or "").strip()
-        if value and value not in choices:
-            errors.append(f"{LABELS[name]}“{value[:20]}”不是可选的值，请从列表里选。")
-        elif value:
-            values[name] = value
-    for name in ("start", "end"):
-        value = (args.get(name) or "").strip()
-        if value and not _month_ok(value):
-            errors.append(f"{LABELS[name]}“{value[:20]}”要写成 2024-05 这样的年-月。")
+    for name in LABELS:
+        value, error = _read(args, name, choices.get(name))
+        if error:
+            errors.append(error)
         elif value:
             values[name] = value
     if values.get("start") and values.get("end") and values["start"] > values["end"]:
@@ -221,6 +215,34 @@ def parse_filters(args, options: Options) -> Filters:
     if errors:
         raise FilterError(errors)
     return Filters(**values)
+
+
+def _read(args, name, choices) -> tuple[str | None, str | None]:
+    """Return one filter's value, or the message saying why it cannot be used.
+
+    `choices` is None for the months, which are checked for their shape.
+    """
+    given = [value.strip() for value in _values(args, name)]
+    given = [value for value in given if value]
+    if len(given) > 1:
+        return None, f"{LABELS[name]}只能选一个，这里给了 {len(given)} 个。"
+    if not given:
+        return None, None
+
+    value = given[0]
+    if choices is not None and value not in choices:
+        return None, f"{LABELS[name]}“{value[:20]}”不是可选的值，请从列表里选。"
+    if choices is None and not _month_ok(value):
+        return None, f"{LABELS[name]}“{value[:20]}”要写成 2024-05 这样的年-月。"
+    return value, None
+
+
+def _values(args, name) -> list[str]:
+    """Return every value given for a query argument, from a MultiDict or a dict."""
+    if hasattr(args, "getlist"):
+        return args.getlist(name)
+    value = args.get(name)
+    return [] if value is None else [value]
 
 
 def _month_ok(value: str) -> bool:

@@ -79,6 +79,9 @@ def test_reports_are_for_staff_only(client, city, login):
         ("end=下个月", "截止月份“下个月”要写成"),
         ("start=2025-05&end=2025-01", "起始月份晚于截止月份"),
         ("township=%3Cscript%3Ex", "“&lt;script&gt;x”不是可选的值"),
+        ("township=lecheng&township=liushi", "乡镇（街道）只能选一个，这里给了 2 个"),
+        ("band=6-8&band=6-8", "年龄段只能选一个，这里给了 2 个"),
+        ("start=2025-01&start=2025-02&start=2025-03", "起始月份只能选一个"),
     ],
 )
 def test_bad_filters_give_a_clear_message(client, city, staff, query, message):
@@ -94,6 +97,17 @@ def test_bad_filters_on_downloads_are_400_not_500(client, city, staff, path):
 
     assert page.status_code == 400
     assert "年龄段“99”不是可选的值" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reports/", "/reports/export.csv", "/reports/answers.csv", "/reports/cloud.png"],
+)
+def test_a_filter_given_twice_is_refused_everywhere(client, city, staff, path):
+    page = client.get(f"{path}?township=lecheng&township=liushi")
+
+    assert page.status_code == 400
+    assert "乡镇（街道）只能选一个" in page.get_data(as_text=True)
 
 
 class _Tables(HTMLParser):
