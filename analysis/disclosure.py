@@ -44,6 +44,17 @@ def crossed_allowed(cells, threshold=THRESHOLD):
     return all(count == 0 or count >= threshold for count in cells.values())
 
 
+def ranked(values: Mapping, label=str) -> list:
+    """Return keys by shown value, most first, then the hidden ones in label order.
+
+    A hidden value never decides where its row goes, so the order gives none away.
+    """
+    open_keys = [key for key, value in values.items() if not is_hidden(value)]
+    hidden = [key for key, value in values.items() if is_hidden(value)]
+    by_value = sorted(open_keys, key=lambda k: (-values[k], label(k), str(k)))
+    return by_value + sorted(hidden, key=lambda k: (label(k), str(k)))
+
+
 @dataclass(frozen=True)
 class Sum:
     """The counts under `parts` add up to the count under `total`."""

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlmodel import Session, func, select
 
-from analysis.disclosure import THRESHOLD, Sum, protect, shown
+from analysis.disclosure import THRESHOLD, Sum, protect, ranked, shown
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
 from surveys.models import BANDS, Answer, Response
 
@@ -110,7 +110,7 @@ def _answer_themes(session, answer_ids, keys=None) -> dict[int, list[tuple]]:
 
 
 def _theme_counts(rows, themed) -> list[dict]:
-    """Count children per theme, most first, each count shown safely."""
+    """Count children per theme, shown counts most first, hidden ones by label."""
     children = defaultdict(set)
     labels = {}
     by_answer = {answer_id: response_id for answer_id, response_id, *_ in rows}
@@ -118,10 +118,10 @@ def _theme_counts(rows, themed) -> list[dict]:
         for theme, label in hits:
             children[theme].add(by_answer[answer_id])
             labels[theme] = label
-    ranked = sorted(children, key=lambda t: (-len(children[t]), t))
+    counts = {theme: shown(len(ids)) for theme, ids in children.items()}
     return [
-        {"theme": t, "label": labels[t], "count": shown(len(children[t]))}
-        for t in ranked
+        {"theme": t, "label": labels[t], "count": counts[t]}
+        for t in ranked(counts, labels.get)
     ]
 
 

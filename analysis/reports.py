@@ -23,6 +23,7 @@ from analysis.disclosure import (
     Protected,
     cross_table,
     crossed_allowed,
+    ranked,
     rows_with_totals,
     shown,
 )
@@ -517,15 +518,16 @@ def _theme_children(rows, themes, group=None) -> dict:
 
 
 def _theme_list(rows, themes, labels) -> Table:
-    """Return children per theme, most first; themes overlap, so no total."""
+    """Return children per theme, most first, hidden counts by label; no total."""
     children = _theme_children(rows, themes)
-    ranked = sorted(children, key=lambda t: (-len(children[t]), t))
+    counts = {theme: shown(len(ids)) for theme, ids in children.items()}
+    order = ranked(counts, lambda t: labels.get(t, t))
     return Table(
         title="主题：谈到每个主题的孩子数",
         corner="主题",
         columns=[("n", "孩子数")],
-        rows=[(t, labels.get(t, t)) for t in ranked],
-        cells={(t, "n"): shown(len(children[t])) for t in ranked},
+        rows=[(t, labels.get(t, t)) for t in order],
+        cells={(t, "n"): counts[t] for t in order},
     )
 
 
@@ -534,18 +536,17 @@ def _theme_table(rows, themes, by, options, labels) -> Table:
     children = _theme_children(rows, themes, by)
     counts = Counter({key: len(ids) for key, ids in children.items()})
     groups = _columns(by, {getattr(row, by) for row in rows}, options)
-    totals = Counter()
-    for (theme, _), n in counts.items():
-        totals[theme] += n
-    ranked = sorted(totals, key=lambda t: (-totals[t], t))
-    protected = rows_with_totals(counts, ranked, [key for key, _ in groups])
+    theme_keys = sorted({theme for theme, _ in counts})
+    protected = rows_with_totals(counts, theme_keys, [key for key, _ in groups])
+    totals = {t: protected[("row", t)] for t in theme_keys}
+    order = ranked(totals, lambda t: labels.get(t, t))
     return Table(
         title=f"主题 × {BREAKDOWNS[by]}：谈到每个主题的孩子数",
         corner="主题",
         columns=groups,
-        rows=[(t, labels.get(t, t)) for t in ranked],
-        cells={(t, g): protected[("cell", t, g)] for t in ranked for g, _ in groups},
-        row_totals={t: protected[("row", t)] for t in ranked},
+        rows=[(t, labels.get(t, t)) for t in order],
+        cells={(t, g): protected[("cell", t, g)] for t in order for g, _ in groups},
+        row_totals=totals,
         col_totals={},
         footer="回答的孩子",
     )

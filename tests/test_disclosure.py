@@ -13,6 +13,7 @@ from analysis.disclosure import (
     is_hidden,
     one_way,
     protect,
+    ranked,
     recoverable,
     rows_with_totals,
     shown,
@@ -172,6 +173,15 @@ def test_rows_with_totals_protects_each_row_on_its_own():
 )
 def test_crossed_allowed_needs_ten_in_every_cell(cells, allowed):
     assert crossed_allowed(cells) is allowed
+
+
+def test_ranked_puts_hidden_values_after_shown_ones_in_label_order():
+    values = {"a": HIDDEN, "b": 12, "c": SECONDARY, "d": 30, "e": HIDDEN}
+    labels = {"a": "动物园", "b": "公园", "c": "公交车", "d": "图书馆", "e": "游泳池"}
+
+    order = ranked(values, labels.get)
+
+    assert order == ["d", "b", "c", "a", "e"]
 
 
 def test_protect_hides_a_total_when_nothing_else_can_cover():

@@ -313,6 +313,41 @@ def test_quotes_only_come_from_groups_of_ten(client, city, staff):
     assert any(e["words"] for q in report.quotes for e in q["evidence"])
 
 
+RARE_CODEBOOK = (
+    "theme,label,tasks,keywords,notes\n"
+    "pool,游泳池,18,游泳,\n"
+    "zoo,动物园,18,动物园,\n"
+    "bus,公交车,20,公交,\n"
+)
+
+
+@pytest.fixture
+def rare(session, make_launch):
+    """One launch: 12 children on pools, 5 on zoos and 2 on buses."""
+    use_test_codebook(session, RARE_CODEBOOK)
+    launch = make_launch(band="9-11", township="lecheng")
+    add_children(session, launch, 12, "夏天想去游泳")
+    add_children(session, launch, 5, "想去动物园看熊猫")
+    add_children(session, launch, 2, "坐公交去学校太挤了")
+    return launch
+
+
+@pytest.mark.parametrize("by", ["theme", "township"])
+def test_hidden_theme_rows_follow_their_labels_not_their_counts(
+    client, rare, staff, by
+):
+    report = _report(client, {}, by=by)
+
+    # zoo (5) outnumbers bus (2), but both show "<10": label order, 公 before 动
+    assert [key for key, _ in report.main.rows] == ["pool", "bus", "zoo"]
+
+
+def test_launch_report_orders_hidden_themes_by_label(client, rare, staff):
+    html = client.get(f"/reports/launches/{rare.code}").get_data(as_text=True)
+
+    assert html.index("游泳池") < html.index("公交车") < html.index("动物园")
+
+
 def test_report_shows_recoding_while_a_job_waits(client, city, staff, session):
     session.add(RecodeJob(codebook_version=city["version"]))
     session.commit()
