@@ -126,7 +126,11 @@ def _theme_counts(rows, themed) -> list[dict]:
 
 
 def launch_report(session: Session, launch_id: int) -> dict:
-    """Return a launch's themes by frequency and how many answers were read."""
+    """Return a launch's themes by frequency and how many answers were read.
+
+    Until THRESHOLD children have shown open answers, nothing is given by theme:
+    the themes of a handful of children say what each of them said.
+    """
     rows = session.exec(
         select(Answer.id, Response.id, Response.band, Response.township_code)
         .join(Response, Response.id == Answer.response_id)
@@ -134,16 +138,18 @@ def launch_report(session: Session, launch_id: int) -> dict:
         .where(unflagged())
         .order_by(Answer.id)
     ).all()
-    themed = _answer_themes(session, [row[0] for row in rows])
     children = len({row[1] for row in rows})
+    enough = children >= THRESHOLD
+    themed = _answer_themes(session, [row[0] for row in rows]) if enough else {}
     candidates = [(aid, town, band) for aid, _, band, town in rows]
     return {
         "answers": len(rows),
         "children": children,
+        "enough": enough,
         "shown_answers": shown(len(rows)),
         "themes": _theme_counts(rows, themed),
         "versions": codebook_versions(session, [row[0] for row in rows]),
-        "quotes": pick_quotes(session, candidates, 8) if children >= THRESHOLD else [],
+        "quotes": pick_quotes(session, candidates, 8) if enough else [],
     }
 
 

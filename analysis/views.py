@@ -221,7 +221,6 @@ def launch_report(code):
         survey=session.get(Survey, launch.survey_id),
         township=session.get(Township, launch.township_code),
         report=report,
-        show_cloud=report["children"] >= THRESHOLD,
         threshold=THRESHOLD,
         version=codebook_store.current_codebook(session).version,
         recoding=codebook_store.recoding(session),

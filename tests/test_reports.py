@@ -348,6 +348,20 @@ def test_launch_report_orders_hidden_themes_by_label(client, rare, staff):
     assert html.index("游泳池") < html.index("公交车") < html.index("动物园")
 
 
+@pytest.mark.parametrize(("children", "shown"), [(1, False), (9, False), (10, True)])
+def test_launch_report_shows_themes_only_from_ten_children(
+    client, session, make_launch, staff, children, shown
+):
+    use_test_codebook(session, RARE_CODEBOOK)
+    launch = make_launch(band="9-11", township="lecheng")
+    add_children(session, launch, children, "夏天想去游泳")
+
+    html = client.get(f"/reports/launches/{launch.code}").get_data(as_text=True)
+
+    assert ("游泳池" in html) is shown
+    assert ("要等到有 10 名以上孩子回答，才显示主题" in html) is not shown
+
+
 def test_report_shows_recoding_while_a_job_waits(client, city, staff, session):
     session.add(RecodeJob(codebook_version=city["version"]))
     session.commit()
