@@ -33,7 +33,10 @@ ANSWER_COLUMNS = (
     "行动任务",
     "编码本版本",
 )
-LEGEND = "<10：少于 10 名孩子；×：为防止从合计推算而隐去"
+LEGEND = (
+    "<10：少于 10 名孩子；×：为防止从合计推算而隐去；"
+    "—：这一行不到 10 名孩子，不按组细分"
+)
 
 
 def neutralise(text):
@@ -62,8 +65,7 @@ def stream_csv(chunks: Iterable[list[list]]) -> Iterator[str]:
 
 def table_rows(report, describe: list[tuple[str, str]]) -> list[list]:
     """Return a report's aggregate tables as rows: a heading, then each table."""
-    rows = [[label, value] for label, value in describe]
-    rows.append(["说明", LEGEND])
+    rows = _about(report, describe)
     for table in report.tables:
         rows += [[], [table.title], table.header(), *table.body()]
     return rows
@@ -90,13 +92,19 @@ def write_xlsx(sheets: Iterable[tuple[str, Iterable[list]]]):
 
 def report_sheets(report, describe: list[tuple[str, str]]):
     """Return a report's tables as (sheet title, rows), a description sheet first."""
-    about = [[label, value] for label, value in describe]
-    about.append(["说明", LEGEND])
-    sheets = [("说明", about)]
+    sheets = [("说明", _about(report, describe))]
     for number, table in enumerate(report.tables, start=1):
         rows = [[table.title], table.header(), *table.body()]
         sheets.append((f"{number} {table.corner}", rows))
     return sheets
+
+
+def _about(report, describe: list[tuple[str, str]]) -> list[list]:
+    """Return what an aggregate export covers: filters, legend, the page's notices."""
+    rows = [[label, value] for label, value in describe]
+    rows.append(["说明", LEGEND])
+    rows += [["提示", notice] for notice in report.notices]
+    return rows
 
 
 def answer_batches(query_for, batch=None) -> Iterator[list[list]]:

@@ -5,7 +5,9 @@ analysis.disclosure before it leaves this module. Answers flagged for
 safeguarding are never in scope. A report filtered on one of township, band
 or gender and broken down by another is a crossed breakdown: it is shown only
 if every cell of that crossing has 10 or more children, else the finer filter
-is dropped and the report says so.
+is dropped and the report says so. A scope of fewer than 10 children is not
+broken down at all, and the township × band table of who answered a filtered
+report is crossed only where every cell has 10 or more.
 """
 
 import logging
@@ -19,8 +21,10 @@ from sqlmodel import Session, select
 
 from analysis import evidence
 from analysis.disclosure import (
+    HIDDEN,
     THRESHOLD,
     Protected,
+    breakdowns,
     cross_table,
     crossed_allowed,
     ranked,
@@ -57,6 +61,15 @@ LABELS = {
 }
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUOTES = 6
+WHO = "回答的孩子：乡镇（街道）× 年龄段"
+TOO_FEW = (
+    f"范围内不到 {THRESHOLD} 名孩子，所以不按主题、任务或人群细分，也不显示原话和"
+    "词云：人这么少，细分就看得出某个孩子说了什么。请放宽筛选条件。"
+)
+APART = (
+    f"按乡镇（街道）× 年龄段交叉后有的格子不到 {THRESHOLD} 名孩子，"
+    "所以回答的孩子按乡镇（街道）和年龄段分开列出。"
+)
 
 
 class FilterError(ValueError):
@@ -167,11 +180,23 @@ class Report:
     quotes: list[dict]
     versions: list[str]
     cloud_texts: int
+    #: fewer than THRESHOLD children in scope: nothing is broken down
+    too_few: bool = False
 
     @property
     def tables(self) -> list[Table]:
         """Return every aggregate table of the report, for exports."""
-        return [self.main, self.who, *self.extra]
+        return [] if self.too_few else [self.main, self.who, *self.extra]
+
+
+@dataclass
+class Who:
+    """Who answered: protected tables, and each breakdown's groups as shown."""
+
+    tables: list[Table]
+    groups: dict[str, dict]
+    total: object
+    crossed: bool
 
 
 # -- filters ----------------------------------------------------------------------
@@ -373,23 +398,27 @@ def build(session: Session, filters: Filters, options: Options) -> Report:
     wide = scope_rows(session, filters)
     settled, dropped = settle(wide, filters)
     rows = [row for row in wide if matches(row, settled)]
+    notices = [_notice(name, filters, settled) for name in dropped]
+    if 0 < len({row.response_id for row in rows}) < THRESHOLD:
+        log.info("Report by %s withheld: under %s children", settled.by, THRESHOLD)
+        return _too_few(filters, settled, [*notices, TOO_FEW], len(rows))
+
     themes = _themes(session, [row.answer_id for row in rows])
     stored = {t: label for hits in themes.values() for t, label, _ in hits}
     labels = {**options.themes, **stored}
-
-    who, extra = _who(rows, settled, options)
+    who = _who(rows, settled, options)
     main = _main(session, rows, themes, settled, options, labels)
     if main.col_totals is not None:
-        main.col_totals = _footer(settled, who, extra)
+        main.col_totals = _footer(settled, who)
     report = Report(
         asked=filters,
         filters=settled,
-        notices=[_notice(name, filters, settled) for name in dropped],
-        children=who.grand,
+        notices=notices if who.crossed else [*notices, APART],
+        children=who.total,
         answers=shown(len(rows)),
         main=main,
-        who=who,
-        extra=extra,
+        who=who.tables[0],
+        extra=who.tables[1:],
         bars=_bars(main, settled),
         quotes=_quotes(session, rows, themes, settled),
         versions=_versions(themes, rows),
@@ -397,6 +426,26 @@ def build(session: Session, filters: Filters, options: Options) -> Report:
     )
     log.info("Report by %s built over %s answers", settled.by, len(rows))
     return report
+
+
+def _too_few(asked: Filters, settled: Filters, notices, answers: int) -> Report:
+    """Return a report that says only that too few children are in scope."""
+    nothing = Table(title="", corner="", columns=[], rows=[], cells={})
+    return Report(
+        asked=asked,
+        filters=settled,
+        notices=notices,
+        children=HIDDEN,
+        answers=shown(answers),
+        main=nothing,
+        who=nothing,
+        extra=[],
+        bars=[],
+        quotes=[],
+        versions=[],
+        cloud_texts=0,
+        too_few=True,
+    )
 
 
 def _notice(name, asked: Filters, settled: Filters) -> str:
@@ -439,20 +488,38 @@ def _tasks(session, answer_ids) -> dict[int, tuple[int, ...]]:
     return {aid: tuple(sorted(numbers)) for aid, numbers in linked.items()}
 
 
-def _who(rows, filters: Filters, options: Options) -> tuple[Table, list[Table]]:
-    """Protect the children in scope by township × band, with linked breakdowns."""
-    children = {row.response_id: row for row in rows}
-    counts = Counter((r.township, r.band) for r in children.values())
-    towns = _ordered({r.township for r in children.values()}, options.townships)
+def _who(rows, filters: Filters, options: Options) -> Who:
+    """Protect who answered: township × band where it may be crossed, else apart.
+
+    The crossing is kept for every child who answered if hiding can protect it;
+    for a filtered scope only where every cell has THRESHOLD children or more,
+    since there it would tie a theme, a survey or a month to small groups.
+    """
+    children = list({row.response_id: row for row in rows}.values())
+    counts = Counter((r.township, r.band) for r in children)
+    towns = _ordered({r.township for r in children}, options.townships)
     extra = {}
     if not filters.gender:
-        extra["gender"] = Counter(r.gender for r in children.values())
+        extra["gender"] = Counter(r.gender for r in children)
     if filters.by == "month":
-        extra["month"] = Counter(r.month for r in children.values())
-    protected = cross_table(counts, towns, BANDS, extra)
+        extra["month"] = Counter(r.month for r in children)
+    crossed = cross_table(counts, towns, BANDS, extra)
 
+    narrowed = any(name != "by" for name in filters.params())
+    if crossed.safe and (crossed_allowed(counts) or not narrowed):
+        return _crossed(crossed, towns, extra, options)
+    apart = {
+        "township": Counter(r.township for r in children),
+        "band": Counter(r.band for r in children),
+        **extra,
+    }
+    return _apart(breakdowns(apart, len(children)), apart, options)
+
+
+def _crossed(protected: Protected, towns, extra, options: Options) -> Who:
+    """Return the township × band table with its linked breakdowns."""
     who = Table(
-        title="回答的孩子：乡镇（街道）× 年龄段",
+        title=WHO,
         corner="乡镇（街道）",
         columns=[(band, f"{band} 岁") for band in BANDS],
         rows=[(town, options.townships.get(town, town)) for town in towns],
@@ -461,35 +528,38 @@ def _who(rows, filters: Filters, options: Options) -> tuple[Table, list[Table]]:
         col_totals={b: protected[("col", b)] for b in BANDS},
         grand=protected[("all",)],
     )
-    tables = [
-        _breakdown_table(name, protected, counts) for name, counts in extra.items()
-    ]
-    return who, tables
+    groups = {"township": dict(who.row_totals), "band": dict(who.col_totals)}
+    groups.update({n: _shown_groups(protected, n, c) for n, c in extra.items()})
+    tables = [_breakdown_table(n, protected, c, options) for n, c in extra.items()]
+    return Who([who, *tables], groups, who.grand, crossed=True)
 
 
-def _breakdown_table(name, protected: Protected, counts) -> Table:
-    """Return a one-column table of children by gender or by month."""
-    keys = _group_keys(name, counts)
-    return Table(
-        title=f"回答的孩子：{LABELS[name] if name in LABELS else BREAKDOWNS[name]}",
-        corner=BREAKDOWNS[name],
-        columns=[("n", "孩子数")],
-        rows=[(key, _group_label(name, key)) for key in keys],
-        cells={(key, "n"): protected[(name, key)] for key in keys},
-        col_totals={"n": protected[("all",)]},
+def _apart(protected: Protected, parts: dict, options: Options) -> Who:
+    """Return one table per breakdown, all protected against the same total."""
+    return Who(
+        tables=[_breakdown_table(n, protected, c, options) for n, c in parts.items()],
+        groups={n: _shown_groups(protected, n, c) for n, c in parts.items()},
+        total=protected[("all",)],
+        crossed=False,
     )
 
 
-def _group_keys(name, counts) -> list:
-    """Return the non-empty groups of a breakdown in display order."""
-    if name == "gender":
-        return [g for g in GENDERS if counts.get(g)]
-    return sorted(k for k in counts if counts[k])
+def _shown_groups(protected: Protected, name, counts) -> dict:
+    """Return a breakdown's non-empty groups with their shown counts."""
+    return {key: protected[(name, key)] for key in counts if counts[key]}
 
 
-def _group_label(name, key) -> str:
-    """Return how a group of a breakdown is labelled."""
-    return GENDERS.get(key, key) if name == "gender" else key
+def _breakdown_table(name, protected: Protected, counts, options: Options) -> Table:
+    """Return a one-column table of children by one breakdown."""
+    groups = _columns(name, {key for key in counts if counts[key]}, options)
+    return Table(
+        title=f"回答的孩子：{LABELS.get(name, BREAKDOWNS[name])}",
+        corner=BREAKDOWNS[name],
+        columns=[("n", "孩子数")],
+        rows=groups,
+        cells={(key, "n"): protected[(name, key)] for key, _ in groups},
+        col_totals={"n": protected[("all",)]},
+    )
 
 
 def _ordered(keys, known: dict) -> list:
@@ -585,16 +655,11 @@ def _task_table(session, rows, options) -> Table:
     )
 
 
-def _footer(filters: Filters, who: Table, extra: list[Table]) -> dict:
-    """Return children per group, as the protected who table shows them."""
-    if filters.by == "township":
-        return dict(who.row_totals)
-    if filters.by == "band":
-        return dict(who.col_totals)
-    for table in extra:
-        if table.corner == BREAKDOWNS[filters.by]:
-            return {key: table.cells[(key, "n")] for key, _ in table.rows}
-    return {getattr(filters, filters.by): who.grand}
+def _footer(filters: Filters, who: Who) -> dict:
+    """Return children per group, as the protected who tables show them."""
+    if filters.by in who.groups:
+        return dict(who.groups[filters.by])
+    return {getattr(filters, filters.by): who.total}
 
 
 def _bars(main: Table, filters: Filters) -> list[dict]:
