@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, and_, or_, select
 
-from analysis import evidence
+from analysis import answer_export, evidence
 from analysis.disclosure import (
     HIDDEN,
     THRESHOLD,
@@ -182,6 +182,8 @@ class Report:
     cloud_texts: int
     #: fewer than THRESHOLD children in scope: nothing is broken down
     too_few: bool = False
+    #: whether the scope's answers may be exported as a list
+    export: answer_export.Plan = answer_export.Plan(answer_export.TOO_FEW)
 
     @property
     def tables(self) -> list[Table]:
@@ -423,6 +425,7 @@ def build(session: Session, filters: Filters, options: Options) -> Report:
         quotes=_quotes(session, rows, themes, settled),
         versions=_versions(themes, rows),
         cloud_texts=len(cloud_rows(session, rows)),
+        export=answer_export.plan(rows, settled),
     )
     log.info("Report by %s built over %s answers", settled.by, len(rows))
     return report
@@ -726,23 +729,35 @@ def cloud_texts(session: Session, filters: Filters) -> list[str]:
     return texts if len(texts) >= THRESHOLD else []
 
 
-def answer_query(filters: Filters):
-    """Return a function giving the select of the next batch of answers to export."""
+def export_scope(session: Session, filters: Filters):
+    """Return the filters as the page settles them, and whether their answers may go."""
+    wide = scope_rows(session, filters)
+    settled, _ = settle(wide, filters)
+    rows = [row for row in wide if matches(row, settled)]
+    return settled, answer_export.plan(rows, settled)
 
-    def next_batch(last_id: int, size: int):
-        """Return the select of up to size answers after last_id."""
+
+def answer_query(filters: Filters):
+    """Return a function giving the select of the next batch of answers to export.
+
+    Answers go in the order of their masked text, never by id or time, which
+    would group a launch's answers together.
+    """
+
+    def next_batch(last: tuple[str, int] | None, size: int):
+        """Return the select of up to size answers after last (text, id)."""
         query = scope_query(
-            filters,
-            Answer.id,
-            Answer.question_key,
-            Answer.masked,
-            Response.band,
-            Township.name,
-            Response.gender,
-            Response.submitted_at,
-            Survey.title,
-        ).join(Township, Township.code == Response.township_code)
-        return query.where(Answer.id > last_id).order_by(Answer.id).limit(size)
+            filters, Answer.id, Answer.masked, Survey.title, Answer.question_key
+        )
+        if last:
+            text, answer_id = last
+            query = query.where(
+                or_(
+                    Answer.masked > text,
+                    and_(Answer.masked == text, Answer.id > answer_id),
+                )
+            )
+        return query.order_by(Answer.masked, Answer.id).limit(size)
 
     return next_batch
 

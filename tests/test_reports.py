@@ -391,7 +391,7 @@ def test_a_theme_of_fewer_than_ten_children_is_not_broken_down(
     assert _page_tables(html) == {}
     assert reports.TOO_FEW in html
     assert ZOO not in html
-    assert "回答明细" not in html
+    assert "回答明细 CSV" not in html
     report = _report(client, scattered, by=by, theme="zoo")
     assert report.too_few and report.tables == []
     assert report.children == HIDDEN
