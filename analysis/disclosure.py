@@ -7,7 +7,9 @@ part of a reader solving the table's sums, can pin down no hidden count.
 
 Tables are described as counts under keys plus `Sum`s (these parts add up to
 that total), so one table, a table with margins, or several tables that share
-totals are protected the same way.
+totals are protected the same way. A table that hiding cannot protect is marked
+unsafe, for the caller to show less; a row of fewer than 10 children is not
+split at all ("—").
 """
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -19,7 +21,9 @@ import numpy as np
 THRESHOLD = 10
 HIDDEN = "<10"
 SECONDARY = "×"
-SUPPRESSED = (HIDDEN, SECONDARY)
+#: a cell of a row too small to split: 0 to threshold-1 children
+NOT_SPLIT = "—"
+SUPPRESSED = (HIDDEN, SECONDARY, NOT_SPLIT)
 #: a hidden value closer than this to a whole number counts as pinned down
 TOLERANCE = 1e-6
 
@@ -44,6 +48,17 @@ def crossed_allowed(cells, threshold=THRESHOLD):
     return all(count == 0 or count >= threshold for count in cells.values())
 
 
+def ranked(values: Mapping, label=str) -> list:
+    """Return keys by shown value, most first, then the hidden ones in label order.
+
+    A hidden value never decides where its row goes, so the order gives none away.
+    """
+    open_keys = [key for key, value in values.items() if not is_hidden(value)]
+    hidden = [key for key, value in values.items() if is_hidden(value)]
+    by_value = sorted(open_keys, key=lambda k: (-values[k], label(k), str(k)))
+    return by_value + sorted(hidden, key=lambda k: (label(k), str(k)))
+
+
 @dataclass(frozen=True)
 class Sum:
     """The counts under `parts` add up to the count under `total`."""
@@ -58,6 +73,8 @@ class Protected:
 
     values: dict[Hashable, int | str]
     sums: list[Sum] = field(default_factory=list)
+    #: False when a count can be worked back even with every count hidden
+    safe: bool = True
 
     def __getitem__(self, key):
         return self.values[key]
@@ -78,7 +95,8 @@ def protect(counts: Mapping, sums: Sequence[Sum], threshold=THRESHOLD) -> Protec
             return Protected(values, list(sums))
         if not _cover_exposed(values, counts, sums, exposed):
             _hide_all(values, counts)
-            return Protected(values, list(sums))
+            safe = not recoverable(values, sums, threshold)
+            return Protected(values, list(sums), safe)
 
 
 def _cover_lone_cells(values, counts, sums) -> bool:
@@ -131,8 +149,8 @@ def recoverable(values: Mapping, sums: Sequence[Sum], threshold=THRESHOLD) -> di
 
     This is the check a careful reader could make: solve the sums for the
     hidden values exactly, and narrow each hidden value's range knowing that
-    "<10" means 1 to threshold-1 and "×" means at least threshold. Every key
-    returned maps to the value it was worked back to.
+    "<10" means 1 to threshold-1, "—" 0 to threshold-1 and "×" at least
+    threshold. Every key returned maps to the value it was worked back to.
     """
     hidden = sorted((k for k, v in values.items() if is_hidden(v)), key=repr)
     if not hidden:
@@ -186,8 +204,10 @@ def _solve_exact(equations, hidden) -> dict:
 
 def _narrow(equations, hidden, values, threshold) -> dict:
     """Narrow each hidden value's range through the sums; return the pinned ones."""
-    low = [1 if values[key] == HIDDEN else threshold for key in hidden]
-    high = [threshold - 1 if values[key] == HIDDEN else inf for key in hidden]
+    lows = {HIDDEN: 1, NOT_SPLIT: 0, SECONDARY: threshold}
+    highs = {HIDDEN: threshold - 1, NOT_SPLIT: threshold - 1, SECONDARY: inf}
+    low = [lows[values[key]] for key in hidden]
+    high = [highs[values[key]] for key in hidden]
     for _ in range(100):
         changed = False
         for coefficients, constant in equations:
@@ -248,23 +268,41 @@ def rows_with_totals(
 ) -> Protected:
     """Protect a table whose rows each end in a shown total and whose columns don't.
 
-    Keys of the result are ("cell", row, column) and ("row", row).
+    A row of fewer than threshold children is not split: its total shows "<10"
+    and its cells "—", zeros too, since where a handful of children are is
+    what would single them out. Keys of the result are ("cell", row, column)
+    and ("row", row).
     """
     columns = list(columns)
-    values, sums = {}, []
+    result = Protected({}, [])
     for row in rows:
         parts = tuple(("cell", row, column) for column in columns)
-        for column in columns:
-            values[("cell", row, column)] = counts.get((row, column), 0)
-        values[("row", row)] = sum(counts.get((row, c), 0) for c in columns)
-        sums.append(Sum(parts, ("row", row)))
-    result = Protected({}, [])
-    for total in sums:
-        part = {key: values[key] for key in (*total.parts, total.total)}
-        protected = protect(part, [total], threshold)
-        result.values.update(protected.values)
+        total = Sum(parts, ("row", row))
+        values = {("cell", row, c): counts.get((row, c), 0) for c in columns}
+        values[total.total] = sum(values.values())
+        if 0 < values[total.total] < threshold:
+            values = {key: NOT_SPLIT for key in parts} | {
+                total.total: shown(values[total.total], threshold)
+            }
+        else:
+            values = protect(values, [total], threshold).values
+        result.values.update(values)
         result.sums.append(total)
     return result
+
+
+def breakdowns(
+    parts: Mapping[str, Mapping], total: int, threshold=THRESHOLD
+) -> Protected:
+    """Protect several one-way breakdowns of the same children, sharing one total.
+
+    Keys are (name, group) for each breakdown's groups and ("all",) for the total.
+    """
+    values, sums = {_ALL: total}, []
+    for name, counts in parts.items():
+        values.update({(name, group): n for group, n in counts.items()})
+        sums.append(Sum(tuple((name, group) for group in counts), _ALL))
+    return protect(values, sums, threshold)
 
 
 def cross_table(

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlmodel import Session, func, select
 
-from analysis.disclosure import THRESHOLD, Sum, protect, shown
+from analysis.disclosure import THRESHOLD, Sum, protect, ranked, shown
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
 from surveys.models import BANDS, Answer, Response
 
@@ -110,7 +110,7 @@ def _answer_themes(session, answer_ids, keys=None) -> dict[int, list[tuple]]:
 
 
 def _theme_counts(rows, themed) -> list[dict]:
-    """Count children per theme, most first, each count shown safely."""
+    """Count children per theme, shown counts most first, hidden ones by label."""
     children = defaultdict(set)
     labels = {}
     by_answer = {answer_id: response_id for answer_id, response_id, *_ in rows}
@@ -118,15 +118,19 @@ def _theme_counts(rows, themed) -> list[dict]:
         for theme, label in hits:
             children[theme].add(by_answer[answer_id])
             labels[theme] = label
-    ranked = sorted(children, key=lambda t: (-len(children[t]), t))
+    counts = {theme: shown(len(ids)) for theme, ids in children.items()}
     return [
-        {"theme": t, "label": labels[t], "count": shown(len(children[t]))}
-        for t in ranked
+        {"theme": t, "label": labels[t], "count": counts[t]}
+        for t in ranked(counts, labels.get)
     ]
 
 
 def launch_report(session: Session, launch_id: int) -> dict:
-    """Return a launch's themes by frequency and how many answers were read."""
+    """Return a launch's themes by frequency and how many answers were read.
+
+    Until THRESHOLD children have shown open answers, nothing is given by theme:
+    the themes of a handful of children say what each of them said.
+    """
     rows = session.exec(
         select(Answer.id, Response.id, Response.band, Response.township_code)
         .join(Response, Response.id == Answer.response_id)
@@ -134,16 +138,18 @@ def launch_report(session: Session, launch_id: int) -> dict:
         .where(unflagged())
         .order_by(Answer.id)
     ).all()
-    themed = _answer_themes(session, [row[0] for row in rows])
     children = len({row[1] for row in rows})
+    enough = children >= THRESHOLD
+    themed = _answer_themes(session, [row[0] for row in rows]) if enough else {}
     candidates = [(aid, town, band) for aid, _, band, town in rows]
     return {
         "answers": len(rows),
         "children": children,
+        "enough": enough,
         "shown_answers": shown(len(rows)),
         "themes": _theme_counts(rows, themed),
         "versions": codebook_versions(session, [row[0] for row in rows]),
-        "quotes": pick_quotes(session, candidates, 8) if children >= THRESHOLD else [],
+        "quotes": pick_quotes(session, candidates, 8) if enough else [],
     }
 
 

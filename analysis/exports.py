@@ -3,7 +3,8 @@
 Every text cell goes through `neutralise`, so a child's answer that starts
 like a formula stays text. Answer exports read the database in batches and
 never hold the whole table: CSV is streamed chunk by chunk, XLSX is written by
-openpyxl's write-only mode into a temporary file that is then sent.
+openpyxl's write-only mode into a temporary file that is then sent. What an
+answer export may hold is decided in analysis.answer_export.
 """
 
 import csv
@@ -20,20 +21,12 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: answers read from the database at a time
 BATCH = 500
-ANSWER_COLUMNS = (
-    "回答编号",
-    "问卷",
-    "问题",
-    "年龄段",
-    "乡镇（街道）",
-    "性别",
-    "月份",
-    "回答（个人信息已替换）",
-    "主题",
-    "行动任务",
-    "编码本版本",
+SURVEY_COLUMNS = ("问卷", "问题")
+ANSWER_COLUMNS = ("回答（个人信息已替换）", "主题", "行动任务", "编码本版本")
+LEGEND = (
+    "<10：少于 10 名孩子；×：为防止从合计推算而隐去；"
+    "—：这一行不到 10 名孩子，不按组细分"
 )
-LEGEND = "<10：少于 10 名孩子；×：为防止从合计推算而隐去"
 
 
 def neutralise(text):
@@ -62,8 +55,7 @@ def stream_csv(chunks: Iterable[list[list]]) -> Iterator[str]:
 
 def table_rows(report, describe: list[tuple[str, str]]) -> list[list]:
     """Return a report's aggregate tables as rows: a heading, then each table."""
-    rows = [[label, value] for label, value in describe]
-    rows.append(["说明", LEGEND])
+    rows = _about(report, describe)
     for table in report.tables:
         rows += [[], [table.title], table.header(), *table.body()]
     return rows
@@ -90,33 +82,39 @@ def write_xlsx(sheets: Iterable[tuple[str, Iterable[list]]]):
 
 def report_sheets(report, describe: list[tuple[str, str]]):
     """Return a report's tables as (sheet title, rows), a description sheet first."""
-    about = [[label, value] for label, value in describe]
-    about.append(["说明", LEGEND])
-    sheets = [("说明", about)]
+    sheets = [("说明", _about(report, describe))]
     for number, table in enumerate(report.tables, start=1):
         rows = [[table.title], table.header(), *table.body()]
         sheets.append((f"{number} {table.corner}", rows))
     return sheets
 
 
-def answer_batches(query_for, batch=None) -> Iterator[list[list]]:
+def _about(report, describe: list[tuple[str, str]]) -> list[list]:
+    """Return what an aggregate export covers: filters, legend, the page's notices."""
+    rows = [[label, value] for label, value in describe]
+    rows.append(["说明", LEGEND])
+    rows += [["提示", notice] for notice in report.notices]
+    return rows
+
+
+def answer_batches(query_for, with_survey=False, batch=None) -> Iterator[list[list]]:
     """Yield masked answers in scope with themes and tasks, one batch at a time.
 
-    `query_for(last_id, size)` returns the select of the next batch of answers
-    after `last_id`; the caller builds it from the report filters. The session
-    is taken when reading starts, so a streamed response reads on the session
-    its own (re-entered) request context closes.
+    `query_for(last, size)` returns the select of the next batch of answers
+    after `last`, the (masked text, id) of the last one sent; the caller builds
+    it from the report filters. The survey and question columns come first if
+    `with_survey`. The session is taken when reading starts, so a streamed
+    response reads on the session its own (re-entered) request context closes.
     """
     from analysis.models import AnswerTask, AnswerTheme
-    from analysis.reports import GENDERS, month_of
     from core.db import get_session
 
     size = batch or BATCH
-    last_id, sent = 0, 0
-    yield [list(ANSWER_COLUMNS)]
+    last, sent = None, 0
+    yield [[*(SURVEY_COLUMNS if with_survey else ()), *ANSWER_COLUMNS]]
     session = get_session()
     while True:
-        rows = session.exec(query_for(last_id, size)).all()
+        rows = session.exec(query_for(last, size)).all()
         if not rows:
             break
         ids = [row[0] for row in rows]
@@ -127,8 +125,8 @@ def answer_batches(query_for, batch=None) -> Iterator[list[list]]:
             ids,
         )
         tasks = _grouped(session, AnswerTask.answer_id, (AnswerTask.task_number,), ids)
-        yield [_answer_line(row, themes, tasks, GENDERS, month_of) for row in rows]
-        last_id, sent = ids[-1], sent + len(rows)
+        yield [_answer_line(row, themes, tasks, with_survey) for row in rows]
+        last, sent = (rows[-1][1], rows[-1][0]), sent + len(rows)
     log.info("Answer export read %s answers", sent)
 
 
@@ -144,18 +142,12 @@ def _grouped(session, key_column, columns, ids) -> dict:
     return found
 
 
-def _answer_line(row, themes, tasks, genders, month_of) -> list:
-    """Return one answer as an export row."""
-    answer_id, question, masked, band, township, gender, at, survey = row
+def _answer_line(row, themes, tasks, with_survey) -> list:
+    """Return one answer as an export row: no id, place, band, gender or month."""
+    answer_id, masked, survey, question = row
     hits = themes.get(answer_id, [])
     return [
-        answer_id,
-        survey,
-        question,
-        band,
-        township,
-        genders.get(gender or "none", ""),
-        month_of(at),
+        *((survey, question) if with_survey else ()),
         masked,
         ";".join(label for label, _ in hits),
         ";".join(str(n) for (n,) in sorted(tasks.get(answer_id, []))),

@@ -5,7 +5,9 @@ analysis.disclosure before it leaves this module. Answers flagged for
 safeguarding are never in scope. A report filtered on one of township, band
 or gender and broken down by another is a crossed breakdown: it is shown only
 if every cell of that crossing has 10 or more children, else the finer filter
-is dropped and the report says so.
+is dropped and the report says so. A scope of fewer than 10 children is not
+broken down at all, and the township × band table of who answered a filtered
+report is crossed only where every cell has 10 or more.
 """
 
 import logging
@@ -15,14 +17,17 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, and_, or_, select
 
-from analysis import evidence
+from analysis import answer_export, evidence
 from analysis.disclosure import (
+    HIDDEN,
     THRESHOLD,
     Protected,
+    breakdowns,
     cross_table,
     crossed_allowed,
+    ranked,
     rows_with_totals,
     shown,
 )
@@ -56,6 +61,15 @@ LABELS = {
 }
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUOTES = 6
+WHO = "回答的孩子：乡镇（街道）× 年龄段"
+TOO_FEW = (
+    f"范围内不到 {THRESHOLD} 名孩子，所以不按主题、任务或人群细分，也不显示原话和"
+    "词云：人这么少，细分就看得出某个孩子说了什么。请放宽筛选条件。"
+)
+APART = (
+    f"按乡镇（街道）× 年龄段交叉后有的格子不到 {THRESHOLD} 名孩子，"
+    "所以回答的孩子按乡镇（街道）和年龄段分开列出。"
+)
 
 
 class FilterError(ValueError):
@@ -166,11 +180,25 @@ class Report:
     quotes: list[dict]
     versions: list[str]
     cloud_texts: int
+    #: fewer than THRESHOLD children in scope: nothing is broken down
+    too_few: bool = False
+    #: whether the scope's answers may be exported as a list
+    export: answer_export.Plan = answer_export.Plan(answer_export.TOO_FEW)
 
     @property
     def tables(self) -> list[Table]:
         """Return every aggregate table of the report, for exports."""
-        return [self.main, self.who, *self.extra]
+        return [] if self.too_few else [self.main, self.who, *self.extra]
+
+
+@dataclass
+class Who:
+    """Who answered: protected tables, and each breakdown's groups as shown."""
+
+    tables: list[Table]
+    groups: dict[str, dict]
+    total: object
+    crossed: bool
 
 
 # -- filters ----------------------------------------------------------------------
@@ -195,7 +223,7 @@ def load_options(session: Session, codebook) -> Options:
 
 def parse_filters(args, options: Options) -> Filters:
     """Read filters from query arguments; raise FilterError naming each bad one."""
-    allowed = {
+    choices = {
         "by": BREAKDOWNS,
         "township": options.townships,
         "band": options.bands,
@@ -204,16 +232,10 @@ def parse_filters(args, options: Options) -> Filters:
         "theme": options.themes,
     }
     values, errors = {}, []
-    for name, choices in allowed.items():
-        value = (args.get(name) or "").strip()
-        if value and value not in choices:
-            errors.append(f"{LABELS[name]}“{value[:20]}”不是可选的值，请从列表里选。")
-        elif value:
-            values[name] = value
-    for name in ("start", "end"):
-        value = (args.get(name) or "").strip()
-        if value and not _month_ok(value):
-            errors.append(f"{LABELS[name]}“{value[:20]}”要写成 2024-05 这样的年-月。")
+    for name in LABELS:
+        value, error = _read(args, name, choices.get(name))
+        if error:
+            errors.append(error)
         elif value:
             values[name] = value
     if values.get("start") and values.get("end") and values["start"] > values["end"]:
@@ -221,6 +243,34 @@ def parse_filters(args, options: Options) -> Filters:
     if errors:
         raise FilterError(errors)
     return Filters(**values)
+
+
+def _read(args, name, choices) -> tuple[str | None, str | None]:
+    """Return one filter's value, or the message saying why it cannot be used.
+
+    `choices` is None for the months, which are checked for their shape.
+    """
+    given = [value.strip() for value in _values(args, name)]
+    given = [value for value in given if value]
+    if len(given) > 1:
+        return None, f"{LABELS[name]}只能选一个，这里给了 {len(given)} 个。"
+    if not given:
+        return None, None
+
+    value = given[0]
+    if choices is not None and value not in choices:
+        return None, f"{LABELS[name]}“{value[:20]}”不是可选的值，请从列表里选。"
+    if choices is None and not _month_ok(value):
+        return None, f"{LABELS[name]}“{value[:20]}”要写成 2024-05 这样的年-月。"
+    return value, None
+
+
+def _values(args, name) -> list[str]:
+    """Return every value given for a query argument, from a MultiDict or a dict."""
+    if hasattr(args, "getlist"):
+        return args.getlist(name)
+    value = args.get(name)
+    return [] if value is None else [value]
 
 
 def _month_ok(value: str) -> bool:
@@ -350,30 +400,55 @@ def build(session: Session, filters: Filters, options: Options) -> Report:
     wide = scope_rows(session, filters)
     settled, dropped = settle(wide, filters)
     rows = [row for row in wide if matches(row, settled)]
+    notices = [_notice(name, filters, settled) for name in dropped]
+    if 0 < len({row.response_id for row in rows}) < THRESHOLD:
+        log.info("Report by %s withheld: under %s children", settled.by, THRESHOLD)
+        return _too_few(filters, settled, [*notices, TOO_FEW], len(rows))
+
     themes = _themes(session, [row.answer_id for row in rows])
     stored = {t: label for hits in themes.values() for t, label, _ in hits}
     labels = {**options.themes, **stored}
-
-    who, extra = _who(rows, settled, options)
+    who = _who(rows, settled, options)
     main = _main(session, rows, themes, settled, options, labels)
     if main.col_totals is not None:
-        main.col_totals = _footer(settled, who, extra)
+        main.col_totals = _footer(settled, who)
     report = Report(
         asked=filters,
         filters=settled,
-        notices=[_notice(name, filters, settled) for name in dropped],
-        children=who.grand,
+        notices=notices if who.crossed else [*notices, APART],
+        children=who.total,
         answers=shown(len(rows)),
         main=main,
-        who=who,
-        extra=extra,
+        who=who.tables[0],
+        extra=who.tables[1:],
         bars=_bars(main, settled),
         quotes=_quotes(session, rows, themes, settled),
         versions=_versions(themes, rows),
         cloud_texts=len(cloud_rows(session, rows)),
+        export=answer_export.plan(rows, settled),
     )
     log.info("Report by %s built over %s answers", settled.by, len(rows))
     return report
+
+
+def _too_few(asked: Filters, settled: Filters, notices, answers: int) -> Report:
+    """Return a report that says only that too few children are in scope."""
+    nothing = Table(title="", corner="", columns=[], rows=[], cells={})
+    return Report(
+        asked=asked,
+        filters=settled,
+        notices=notices,
+        children=HIDDEN,
+        answers=shown(answers),
+        main=nothing,
+        who=nothing,
+        extra=[],
+        bars=[],
+        quotes=[],
+        versions=[],
+        cloud_texts=0,
+        too_few=True,
+    )
 
 
 def _notice(name, asked: Filters, settled: Filters) -> str:
@@ -416,20 +491,38 @@ def _tasks(session, answer_ids) -> dict[int, tuple[int, ...]]:
     return {aid: tuple(sorted(numbers)) for aid, numbers in linked.items()}
 
 
-def _who(rows, filters: Filters, options: Options) -> tuple[Table, list[Table]]:
-    """Protect the children in scope by township × band, with linked breakdowns."""
-    children = {row.response_id: row for row in rows}
-    counts = Counter((r.township, r.band) for r in children.values())
-    towns = _ordered({r.township for r in children.values()}, options.townships)
+def _who(rows, filters: Filters, options: Options) -> Who:
+    """Protect who answered: township × band where it may be crossed, else apart.
+
+    The crossing is kept for every child who answered if hiding can protect it;
+    for a filtered scope only where every cell has THRESHOLD children or more,
+    since there it would tie a theme, a survey or a month to small groups.
+    """
+    children = list({row.response_id: row for row in rows}.values())
+    counts = Counter((r.township, r.band) for r in children)
+    towns = _ordered({r.township for r in children}, options.townships)
     extra = {}
     if not filters.gender:
-        extra["gender"] = Counter(r.gender for r in children.values())
+        extra["gender"] = Counter(r.gender for r in children)
     if filters.by == "month":
-        extra["month"] = Counter(r.month for r in children.values())
-    protected = cross_table(counts, towns, BANDS, extra)
+        extra["month"] = Counter(r.month for r in children)
+    crossed = cross_table(counts, towns, BANDS, extra)
 
+    narrowed = any(name != "by" for name in filters.params())
+    if crossed.safe and (crossed_allowed(counts) or not narrowed):
+        return _crossed(crossed, towns, extra, options)
+    apart = {
+        "township": Counter(r.township for r in children),
+        "band": Counter(r.band for r in children),
+        **extra,
+    }
+    return _apart(breakdowns(apart, len(children)), apart, options)
+
+
+def _crossed(protected: Protected, towns, extra, options: Options) -> Who:
+    """Return the township × band table with its linked breakdowns."""
     who = Table(
-        title="回答的孩子：乡镇（街道）× 年龄段",
+        title=WHO,
         corner="乡镇（街道）",
         columns=[(band, f"{band} 岁") for band in BANDS],
         rows=[(town, options.townships.get(town, town)) for town in towns],
@@ -438,35 +531,38 @@ def _who(rows, filters: Filters, options: Options) -> tuple[Table, list[Table]]:
         col_totals={b: protected[("col", b)] for b in BANDS},
         grand=protected[("all",)],
     )
-    tables = [
-        _breakdown_table(name, protected, counts) for name, counts in extra.items()
-    ]
-    return who, tables
+    groups = {"township": dict(who.row_totals), "band": dict(who.col_totals)}
+    groups.update({n: _shown_groups(protected, n, c) for n, c in extra.items()})
+    tables = [_breakdown_table(n, protected, c, options) for n, c in extra.items()]
+    return Who([who, *tables], groups, who.grand, crossed=True)
 
 
-def _breakdown_table(name, protected: Protected, counts) -> Table:
-    """Return a one-column table of children by gender or by month."""
-    keys = _group_keys(name, counts)
-    return Table(
-        title=f"回答的孩子：{LABELS[name] if name in LABELS else BREAKDOWNS[name]}",
-        corner=BREAKDOWNS[name],
-        columns=[("n", "孩子数")],
-        rows=[(key, _group_label(name, key)) for key in keys],
-        cells={(key, "n"): protected[(name, key)] for key in keys},
-        col_totals={"n": protected[("all",)]},
+def _apart(protected: Protected, parts: dict, options: Options) -> Who:
+    """Return one table per breakdown, all protected against the same total."""
+    return Who(
+        tables=[_breakdown_table(n, protected, c, options) for n, c in parts.items()],
+        groups={n: _shown_groups(protected, n, c) for n, c in parts.items()},
+        total=protected[("all",)],
+        crossed=False,
     )
 
 
-def _group_keys(name, counts) -> list:
-    """Return the non-empty groups of a breakdown in display order."""
-    if name == "gender":
-        return [g for g in GENDERS if counts.get(g)]
-    return sorted(k for k in counts if counts[k])
+def _shown_groups(protected: Protected, name, counts) -> dict:
+    """Return a breakdown's non-empty groups with their shown counts."""
+    return {key: protected[(name, key)] for key in counts if counts[key]}
 
 
-def _group_label(name, key) -> str:
-    """Return how a group of a breakdown is labelled."""
-    return GENDERS.get(key, key) if name == "gender" else key
+def _breakdown_table(name, protected: Protected, counts, options: Options) -> Table:
+    """Return a one-column table of children by one breakdown."""
+    groups = _columns(name, {key for key in counts if counts[key]}, options)
+    return Table(
+        title=f"回答的孩子：{LABELS.get(name, BREAKDOWNS[name])}",
+        corner=BREAKDOWNS[name],
+        columns=[("n", "孩子数")],
+        rows=groups,
+        cells={(key, "n"): protected[(name, key)] for key, _ in groups},
+        col_totals={"n": protected[("all",)]},
+    )
 
 
 def _ordered(keys, known: dict) -> list:
@@ -495,15 +591,16 @@ def _theme_children(rows, themes, group=None) -> dict:
 
 
 def _theme_list(rows, themes, labels) -> Table:
-    """Return children per theme, most first; themes overlap, so no total."""
+    """Return children per theme, most first, hidden counts by label; no total."""
     children = _theme_children(rows, themes)
-    ranked = sorted(children, key=lambda t: (-len(children[t]), t))
+    counts = {theme: shown(len(ids)) for theme, ids in children.items()}
+    order = ranked(counts, lambda t: labels.get(t, t))
     return Table(
         title="主题：谈到每个主题的孩子数",
         corner="主题",
         columns=[("n", "孩子数")],
-        rows=[(t, labels.get(t, t)) for t in ranked],
-        cells={(t, "n"): shown(len(children[t])) for t in ranked},
+        rows=[(t, labels.get(t, t)) for t in order],
+        cells={(t, "n"): counts[t] for t in order},
     )
 
 
@@ -512,18 +609,17 @@ def _theme_table(rows, themes, by, options, labels) -> Table:
     children = _theme_children(rows, themes, by)
     counts = Counter({key: len(ids) for key, ids in children.items()})
     groups = _columns(by, {getattr(row, by) for row in rows}, options)
-    totals = Counter()
-    for (theme, _), n in counts.items():
-        totals[theme] += n
-    ranked = sorted(totals, key=lambda t: (-totals[t], t))
-    protected = rows_with_totals(counts, ranked, [key for key, _ in groups])
+    theme_keys = sorted({theme for theme, _ in counts})
+    protected = rows_with_totals(counts, theme_keys, [key for key, _ in groups])
+    totals = {t: protected[("row", t)] for t in theme_keys}
+    order = ranked(totals, lambda t: labels.get(t, t))
     return Table(
         title=f"主题 × {BREAKDOWNS[by]}：谈到每个主题的孩子数",
         corner="主题",
         columns=groups,
-        rows=[(t, labels.get(t, t)) for t in ranked],
-        cells={(t, g): protected[("cell", t, g)] for t in ranked for g, _ in groups},
-        row_totals={t: protected[("row", t)] for t in ranked},
+        rows=[(t, labels.get(t, t)) for t in order],
+        cells={(t, g): protected[("cell", t, g)] for t in order for g, _ in groups},
+        row_totals=totals,
         col_totals={},
         footer="回答的孩子",
     )
@@ -562,16 +658,11 @@ def _task_table(session, rows, options) -> Table:
     )
 
 
-def _footer(filters: Filters, who: Table, extra: list[Table]) -> dict:
-    """Return children per group, as the protected who table shows them."""
-    if filters.by == "township":
-        return dict(who.row_totals)
-    if filters.by == "band":
-        return dict(who.col_totals)
-    for table in extra:
-        if table.corner == BREAKDOWNS[filters.by]:
-            return {key: table.cells[(key, "n")] for key, _ in table.rows}
-    return {getattr(filters, filters.by): who.grand}
+def _footer(filters: Filters, who: Who) -> dict:
+    """Return children per group, as the protected who tables show them."""
+    if filters.by in who.groups:
+        return dict(who.groups[filters.by])
+    return {getattr(filters, filters.by): who.total}
 
 
 def _bars(main: Table, filters: Filters) -> list[dict]:
@@ -638,23 +729,35 @@ def cloud_texts(session: Session, filters: Filters) -> list[str]:
     return texts if len(texts) >= THRESHOLD else []
 
 
-def answer_query(filters: Filters):
-    """Return a function giving the select of the next batch of answers to export."""
+def export_scope(session: Session, filters: Filters):
+    """Return the filters as the page settles them, and whether their answers may go."""
+    wide = scope_rows(session, filters)
+    settled, _ = settle(wide, filters)
+    rows = [row for row in wide if matches(row, settled)]
+    return settled, answer_export.plan(rows, settled)
 
-    def next_batch(last_id: int, size: int):
-        """Return the select of up to size answers after last_id."""
+
+def answer_query(filters: Filters):
+    """Return a function giving the select of the next batch of answers to export.
+
+    Answers go in the order of their masked text, never by id or time, which
+    would group a launch's answers together.
+    """
+
+    def next_batch(last: tuple[str, int] | None, size: int):
+        """Return the select of up to size answers after last (text, id)."""
         query = scope_query(
-            filters,
-            Answer.id,
-            Answer.question_key,
-            Answer.masked,
-            Response.band,
-            Township.name,
-            Response.gender,
-            Response.submitted_at,
-            Survey.title,
-        ).join(Township, Township.code == Response.township_code)
-        return query.where(Answer.id > last_id).order_by(Answer.id).limit(size)
+            filters, Answer.id, Answer.masked, Survey.title, Answer.question_key
+        )
+        if last:
+            text, answer_id = last
+            query = query.where(
+                or_(
+                    Answer.masked > text,
+                    and_(Answer.masked == text, Answer.id > answer_id),
+                )
+            )
+        return query.order_by(Answer.masked, Answer.id).limit(size)
 
     return next_batch
 

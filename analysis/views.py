@@ -176,8 +176,15 @@ def export_answers(kind):
     """Send the masked answers in a report's scope, with themes and tasks."""
     if kind not in ("csv", "xlsx"):
         abort(404)
-    filters = _filters_or_400(get_session())
-    batches = exports.answer_batches(reports.answer_query(filters))
+    session = get_session()
+    filters, plan = reports.export_scope(session, _filters_or_400(session))
+    if plan.refusal:
+        log.info("Answer export refused to user %s", current_user.id)
+        message = render_template("error.html", message=plan.refusal)
+        abort(make_response(message, 400))
+
+    query = reports.answer_query(filters)
+    batches = exports.answer_batches(query, plan.with_survey)
     log.info("Answers exported as %s by user %s", kind, current_user.id)
     if kind == "csv":
         return _csv(batches, "tongsheng-answers.csv")
@@ -221,7 +228,6 @@ def launch_report(code):
         survey=session.get(Survey, launch.survey_id),
         township=session.get(Township, launch.township_code),
         report=report,
-        show_cloud=report["children"] >= THRESHOLD,
         threshold=THRESHOLD,
         version=codebook_store.current_codebook(session).version,
         recoding=codebook_store.recoding(session),

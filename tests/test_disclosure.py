@@ -6,13 +6,16 @@ from hypothesis import strategies as st
 
 from analysis.disclosure import (
     HIDDEN,
+    NOT_SPLIT,
     SECONDARY,
     Sum,
+    breakdowns,
     cross_table,
     crossed_allowed,
     is_hidden,
     one_way,
     protect,
+    ranked,
     recoverable,
     rows_with_totals,
     shown,
@@ -162,6 +165,49 @@ def test_rows_with_totals_protects_each_row_on_its_own():
     assert recoverable(table.values, table.sums) == {}
 
 
+def test_a_row_of_fewer_than_ten_children_is_not_split():
+    counts = {("zoo", f"t{i}"): 1 for i in range(9)}
+    counts[("parks", "t0")] = 12
+    columns = [f"t{i}" for i in range(10)]
+
+    table = rows_with_totals(counts, ["zoo", "parks"], columns)
+
+    assert {table[("cell", "zoo", c)] for c in columns} == {NOT_SPLIT}
+    assert table[("row", "zoo")] == HIDDEN
+    assert table[("cell", "parks", "t0")] == 12
+    assert recoverable(table.values, table.sums) == {}
+
+
+def test_nine_children_alone_under_a_hidden_total_are_unsafe():
+    # nine groups of 1 to 9 that add up to at most 9 are 1 each, however hidden
+    parts = tuple(f"t{i}" for i in range(9))
+    counts = dict.fromkeys(parts, 1) | {"total": 9}
+
+    table = protect(counts, [Sum(parts, "total")])
+
+    assert table.safe is False
+    assert protect({"a": 12, "b": 3, "total": 15}, [Sum(("a", "b"), "total")]).safe
+
+
+def test_the_checker_reads_a_dash_as_none_to_nine():
+    values = {"a": NOT_SPLIT, "b": NOT_SPLIT, "total": HIDDEN}
+
+    assert recoverable(values, [Sum(("a", "b"), "total")]) == {}
+    assert recoverable(
+        {"a": NOT_SPLIT, "b": 5, "total": 5}, [Sum(("a", "b"), "total")]
+    ) == {"a": 0}
+
+
+def test_breakdowns_share_one_total():
+    table = breakdowns(
+        {"township": {"a": 30, "b": 4}, "band": {"6-8": 20, "9-11": 14}}, 34
+    )
+
+    assert table[("township", "b")] == HIDDEN
+    assert table[("township", "a")] == SECONDARY or table[("all",)] == SECONDARY
+    assert recoverable(table.values, table.sums) == {}
+
+
 @pytest.mark.parametrize(
     ("cells", "allowed"),
     [
@@ -172,6 +218,15 @@ def test_rows_with_totals_protects_each_row_on_its_own():
 )
 def test_crossed_allowed_needs_ten_in_every_cell(cells, allowed):
     assert crossed_allowed(cells) is allowed
+
+
+def test_ranked_puts_hidden_values_after_shown_ones_in_label_order():
+    values = {"a": HIDDEN, "b": 12, "c": SECONDARY, "d": 30, "e": HIDDEN}
+    labels = {"a": "动物园", "b": "公园", "c": "公交车", "d": "图书馆", "e": "游泳池"}
+
+    order = ranked(values, labels.get)
+
+    assert order == ["d", "b", "c", "a", "e"]
 
 
 def test_protect_hides_a_total_when_nothing_else_can_cover():
@@ -209,3 +264,20 @@ def test_no_random_table_gives_a_hidden_count_away(grid):
             assert table[("cell", r, b)] == HIDDEN
         if n == 0:
             assert table[("cell", r, b)] == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables)
+def test_no_random_theme_table_gives_a_hidden_count_away(grid):
+    rows = [f"theme{i}" for i in range(len(grid))]
+    counts = {
+        (r, b): n
+        for r, line in zip(rows, grid, strict=True)
+        for b, n in zip(BANDS, line, strict=True)
+    }
+    table = rows_with_totals(counts, rows, BANDS)
+
+    assert recoverable(table.values, table.sums) == {}
+    for r, line in zip(rows, grid, strict=True):
+        if 0 < sum(line) < 10:
+            assert {table[("cell", r, b)] for b in BANDS} == {NOT_SPLIT}

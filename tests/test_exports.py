@@ -6,6 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event
+from sqlmodel import select
 
 from analysis import exports
 from tests.test_reports_data import (
@@ -91,7 +92,7 @@ def test_answer_csv_has_a_bom_chinese_and_no_formulas(client, answered, login):
     assert "attachment" in page.headers["Content-Disposition"]
     rows = _csv_rows(page.data)
     header, body = rows[0], rows[1:]
-    assert header[:4] == ["回答编号", "问卷", "问题", "年龄段"]
+    assert header == [*exports.SURVEY_COLUMNS, *exports.ANSWER_COLUMNS]
     texts = [row[header.index("回答（个人信息已替换）")] for row in body]
     assert len(body) == 28
     assert "'" + FORMULA in texts and "'" + MINUS in texts
@@ -100,8 +101,88 @@ def test_answer_csv_has_a_bom_chinese_and_no_formulas(client, answered, login):
     park = body[texts.index(PARK)]
     assert park[header.index("主题")] == "公园和广场"
     assert park[header.index("行动任务")] == "18"
-    assert park[header.index("乡镇（街道）")] == "乐成街道"
-    assert park[header.index("性别")] == "女"
+    assert park[header.index("问卷")] == "童声：说说你想要的乐清"
+
+
+def test_answer_list_says_nothing_of_who_where_or_when(client, answered, login):
+    login("staff")
+
+    rows = _csv_rows(client.get("/reports/answers.csv").data)
+
+    # liushi 6-8 is a group of 3: no column, id or order may single it out
+    header, body = rows[0], rows[1:]
+    for column in ("回答编号", "年龄段", "乡镇（街道）", "性别", "月份"):
+        assert column not in header
+    texts = [row[header.index("回答（个人信息已替换）")] for row in body]
+    assert texts == sorted(texts)
+    assert "柳市镇" not in str(rows) and "6-8" not in str(rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("band=6-8", "范围内不到 10 名孩子，不能导出回答明细"),
+        ("township=liushi", "按乡镇（街道）× 年龄段交叉后有的格子不到 10 名孩子"),
+        # a survey or a month narrows by who answered where and when
+        ("survey=needs", "按乡镇（街道）× 年龄段交叉后有的格子不到 10 名孩子"),
+        ("start=2025-01", "按乡镇（街道）× 年龄段交叉后有的格子不到 10 名孩子"),
+    ],
+)
+def test_a_list_that_would_single_out_a_small_group_is_refused(
+    client, answered, login, session, query, message
+):
+    from core.audit import EXPORTED_ANSWERS, AuditEvent
+
+    login("staff")
+
+    csv_page = client.get(f"/reports/answers.csv?{query}")
+    xlsx_page = client.get(f"/reports/answers.xlsx?{query}")
+    report = client.get(f"/reports/?{query}").get_data(as_text=True)
+
+    assert (csv_page.status_code, xlsx_page.status_code) == (400, 400)
+    assert message in csv_page.get_data(as_text=True)
+    assert "回答明细 CSV" not in report
+    assert (
+        session.exec(
+            select(AuditEvent).where(AuditEvent.action == EXPORTED_ANSWERS)
+        ).all()
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "answers"),
+    [
+        # every township × band group in scope has 10 or more children
+        ("township=lecheng", 13),
+        # a theme narrows by what was said, not by who said it
+        ("theme=library", 15),
+        # the page drops the gender filter (lecheng has 2 children of no gender)
+        ("township=lecheng&gender=f", 13),
+    ],
+)
+def test_a_list_is_given_where_no_small_group_can_be_singled_out(
+    client, answered, login, query, answers
+):
+    login("staff")
+
+    page = client.get(f"/reports/answers.csv?{query}")
+
+    assert page.status_code == 200
+    assert len(_csv_rows(page.data)) == answers + 1
+
+
+def test_survey_columns_only_where_every_survey_has_ten(
+    client, answered, login, make_launch, session
+):
+    add_children(session, make_launch(key="consult", band="9-11"), 2, PARK)
+    login("staff")
+
+    header = _csv_rows(client.get("/reports/answers.csv").data)[0]
+
+    # the consult survey's two children would be the only rows naming it
+    assert "问卷" not in header and "问题" not in header
+    assert header == list(exports.ANSWER_COLUMNS)
 
 
 def test_answer_xlsx_reads_back_as_text(client, answered, login, tmp_path):
@@ -158,7 +239,7 @@ def test_answer_csv_streams_in_batches(app, client, answered, login, monkeypatch
     batches = []
 
     def count(_conn, _cursor, statement, *_args):
-        if "answer.id >" in statement and "LIMIT" in statement:
+        if "ORDER BY answer.masked" in statement and "LIMIT" in statement:
             batches.append(statement)
 
     engine = app.extensions["db_engine"]

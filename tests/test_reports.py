@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from analysis import reports
-from analysis.disclosure import HIDDEN, SECONDARY, Sum, recoverable
+from analysis.disclosure import HIDDEN, NOT_SPLIT, SECONDARY, Sum, recoverable
 from analysis.models_reports import RecodeJob
 from tests.test_reports_data import (
     LIBRARY,
@@ -79,6 +79,9 @@ def test_reports_are_for_staff_only(client, city, login):
         ("end=下个月", "截止月份“下个月”要写成"),
         ("start=2025-05&end=2025-01", "起始月份晚于截止月份"),
         ("township=%3Cscript%3Ex", "“&lt;script&gt;x”不是可选的值"),
+        ("township=lecheng&township=liushi", "乡镇（街道）只能选一个，这里给了 2 个"),
+        ("band=6-8&band=6-8", "年龄段只能选一个，这里给了 2 个"),
+        ("start=2025-01&start=2025-02&start=2025-03", "起始月份只能选一个"),
     ],
 )
 def test_bad_filters_give_a_clear_message(client, city, staff, query, message):
@@ -94,6 +97,17 @@ def test_bad_filters_on_downloads_are_400_not_500(client, city, staff, path):
 
     assert page.status_code == 400
     assert "年龄段“99”不是可选的值" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reports/", "/reports/export.csv", "/reports/answers.csv", "/reports/cloud.png"],
+)
+def test_a_filter_given_twice_is_refused_everywhere(client, city, staff, path):
+    page = client.get(f"{path}?township=lecheng&township=liushi")
+
+    assert page.status_code == 400
+    assert "乡镇（街道）只能选一个" in page.get_data(as_text=True)
 
 
 class _Tables(HTMLParser):
@@ -288,6 +302,8 @@ def test_theme_filter_keeps_answers_with_that_theme(client, city, staff):
 
     assert [key for key, _ in report.main.rows] == ["library"]
     assert report.children == 15
+    # 15 children, all in liushi 9-11: every cell has 10, so it stays crossed
+    assert report.who.title == WHO
 
 
 def test_quotes_only_come_from_groups_of_ten(client, city, staff):
@@ -297,6 +313,160 @@ def test_quotes_only_come_from_groups_of_ten(client, city, staff):
     assert SMALL not in html
     assert {q["text"] for q in report.quotes} <= {PARK, ROAD, LIBRARY}
     assert any(e["words"] for q in report.quotes for e in q["evidence"])
+
+
+RARE_CODEBOOK = (
+    "theme,label,tasks,keywords,notes\n"
+    "pool,游泳池,18,游泳,\n"
+    "zoo,动物园,18,动物园,\n"
+    "bus,公交车,20,公交,\n"
+)
+
+
+@pytest.fixture
+def rare(session, make_launch):
+    """One launch: 12 children on pools, 5 on zoos and 2 on buses."""
+    use_test_codebook(session, RARE_CODEBOOK)
+    launch = make_launch(band="9-11", township="lecheng")
+    add_children(session, launch, 12, "夏天想去游泳")
+    add_children(session, launch, 5, "想去动物园看熊猫")
+    add_children(session, launch, 2, "坐公交去学校太挤了")
+    return launch
+
+
+@pytest.mark.parametrize("by", ["theme", "township"])
+def test_hidden_theme_rows_follow_their_labels_not_their_counts(
+    client, rare, staff, by
+):
+    report = _report(client, {}, by=by)
+
+    # zoo (5) outnumbers bus (2), but both show "<10": label order, 公 before 动
+    assert [key for key, _ in report.main.rows] == ["pool", "bus", "zoo"]
+
+
+def test_launch_report_orders_hidden_themes_by_label(client, rare, staff):
+    html = client.get(f"/reports/launches/{rare.code}").get_data(as_text=True)
+
+    assert html.index("游泳池") < html.index("公交车") < html.index("动物园")
+
+
+ZOO = "想去动物园看熊猫，坐公交去"
+#: eight townships whose 15-17 band has one child, who talks of the zoo
+SCATTERED = (
+    "liushi",
+    "chengdong",
+    "chengnan",
+    "baishi",
+    "hongqiao",
+    "furong",
+    "yandang",
+    "dajing",
+)
+
+
+@pytest.fixture
+def scattered(session, make_launch):
+    """13 children in lecheng 9-11 and nine alone in a township's 15-17 band.
+
+    Nine children talk of the zoo (and buses), each in a group of their own: one
+    in lecheng 9-11 and one in each SCATTERED township. Qingjiang's one child
+    talks of swimming, like the other 12 in lecheng.
+    """
+    use_test_codebook(session, RARE_CODEBOOK)
+    lecheng = make_launch(band="9-11", township="lecheng")
+    add_children(session, lecheng, 12, "夏天想去游泳")
+    add_children(session, lecheng, 1, ZOO)
+    for town in SCATTERED:
+        add_children(session, make_launch(band="15-17", township=town), 1, ZOO)
+    add_children(session, make_launch(band="15-17", township="qingjiang"), 1, "游泳")
+
+
+@pytest.mark.parametrize("by", list(reports.BREAKDOWNS))
+def test_a_theme_of_fewer_than_ten_children_is_not_broken_down(
+    client, scattered, staff, by
+):
+    html = client.get(f"/reports/?by={by}&theme=zoo").get_data(as_text=True)
+
+    # nine groups of one and a total of <10 would make every cell exactly 1
+    assert _page_tables(html) == {}
+    assert reports.TOO_FEW in html
+    assert ZOO not in html
+    assert "回答明细 CSV" not in html
+    report = _report(client, scattered, by=by, theme="zoo")
+    assert report.too_few and report.tables == []
+    assert report.children == HIDDEN
+
+
+def test_too_small_a_scope_exports_no_tables(client, scattered, staff):
+    rows = client.get("/reports/export.csv?theme=zoo").get_data(as_text=True)
+
+    assert reports.TOO_FEW in rows
+    assert WHO not in rows and "公交车" not in rows
+
+
+def _apart(tables):
+    """Turn the rendered one-way tables of who answered into values and sums."""
+    values, sums = {}, []
+    for caption, rows in tables.items():
+        if not caption.startswith("回答的孩子：") or caption == WHO:
+            continue
+        _, *body, footer = rows
+        for name, cell in body:
+            values[(caption, name)] = _number(cell)
+        values[("all",)] = _number(footer[1])
+        sums.append(Sum(tuple((caption, line[0]) for line in body), ("all",)))
+    return values, sums
+
+
+def test_a_filtered_crossing_with_a_small_cell_is_shown_apart(client, scattered, staff):
+    html = client.get("/reports/?theme=pool").get_data(as_text=True)
+
+    # 12 in lecheng 9-11 and 1 in qingjiang 15-17 talk of swimming
+    tables = _page_tables(html)
+    assert WHO not in tables
+    assert reports.APART in html
+    values, sums = _apart(tables)
+    assert values[("回答的孩子：乡镇（街道）", "清江镇")] == HIDDEN
+    assert values[("回答的孩子：年龄段", "15-17 岁")] == HIDDEN
+    assert recoverable(values, sums) == {}
+
+
+def test_a_crossing_hiding_cannot_protect_is_shown_apart(client, scattered, staff):
+    html = client.get("/reports/?by=band").get_data(as_text=True)
+
+    # nine townships with one child of 15-17 each, and the band's total <10
+    tables = _page_tables(html)
+    assert WHO not in tables
+    values, sums = _apart(tables)
+    assert len([v for v in values.values() if v == HIDDEN]) >= 9
+    assert recoverable(values, sums) == {}
+    assert _report(client, scattered, by="band").main.col_totals["15-17"] == HIDDEN
+
+
+@pytest.mark.parametrize("by", ["township", "band", "gender"])
+def test_a_theme_row_of_fewer_than_ten_children_is_not_split(
+    client, scattered, staff, by
+):
+    report = _report(client, scattered, by=by)
+
+    zoo = [report.main.cells[("zoo", key)] for key, _ in report.main.columns]
+    assert set(zoo) == {NOT_SPLIT}
+    assert report.main.row_totals["zoo"] == HIDDEN
+    assert report.main.row_totals["pool"] == 13
+
+
+@pytest.mark.parametrize(("children", "shown"), [(1, False), (9, False), (10, True)])
+def test_launch_report_shows_themes_only_from_ten_children(
+    client, session, make_launch, staff, children, shown
+):
+    use_test_codebook(session, RARE_CODEBOOK)
+    launch = make_launch(band="9-11", township="lecheng")
+    add_children(session, launch, children, "夏天想去游泳")
+
+    html = client.get(f"/reports/launches/{launch.code}").get_data(as_text=True)
+
+    assert ("游泳池" in html) is shown
+    assert ("要等到有 10 名以上孩子回答，才显示主题" in html) is not shown
 
 
 def test_report_shows_recoding_while_a_job_waits(client, city, staff, session):
