@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlmodel import Session, func, select
 
+from analysis.classify import similar_theme
 from analysis.disclosure import THRESHOLD, Sum, protect, ranked, shown
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
 from surveys.models import BANDS, Answer, Response
@@ -44,6 +45,7 @@ def task_evidence(session: Session, number: int, quotes=5) -> dict:
 
     codebook = current_codebook(session)
     mapped = {t.key for t in codebook.themes if number in t.tasks}
+    mapped.add(similar_theme(number)[0])
     rows = session.exec(
         select(Answer.id, Response.id, Response.band, Response.township_code)
         .join(AnswerTask, AnswerTask.answer_id == Answer.id)
@@ -54,6 +56,7 @@ def task_evidence(session: Session, number: int, quotes=5) -> dict:
     ).all()
     children = {response_id: (band, town) for _, response_id, band, town in rows}
     counts = _band_township(children)
+    few = len(children) < THRESHOLD
     themed = _answer_themes(session, [row[0] for row in rows], mapped)
     return {
         "total": len(rows),
@@ -62,8 +65,10 @@ def task_evidence(session: Session, number: int, quotes=5) -> dict:
         "recoding": recoding(session),
         "children": counts[("all",)],
         "themes": _theme_counts(rows, themed),
-        "by_band": _part(counts, "band"),
-        "by_township": _part(counts, "township"),
+        # fewer than THRESHOLD children: a lone filled cell would name the group
+        "few": few,
+        "by_band": {} if few else _part(counts, "band"),
+        "by_township": {} if few else _part(counts, "township"),
         "quotes": pick_quotes(
             session,
             [(aid, town, band) for aid, _, band, town in rows if aid in themed],

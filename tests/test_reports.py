@@ -490,3 +490,28 @@ def test_task_page_lists_only_themes_mapped_to_the_task(
     assert "上学路上的车" not in html
     assert re.search(r"公园和广场：公园</span>", html)
     assert "12 条回答" in html
+
+
+def test_task_page_of_fewer_than_ten_children_names_no_group(
+    client, session, make_launch, login
+):
+    use_test_codebook(session)
+    add_children(session, make_launch(band="9-11", township="liushi"), 3, "公园太少")
+    login("department")
+
+    html = client.get("/plan/tasks/18").get_data(as_text=True)
+
+    assert "不到 10 名孩子谈到本任务" in html
+    assert "9-11 岁" not in html and "柳市镇" not in html
+
+
+def test_task_page_counts_a_task_the_model_added(client, session, make_launch, login):
+    # the shipped codebook finds no theme here; the model gives task 14
+    text = "放学以后想学街舞，可是附近没有能学的地方"
+    add_children(session, make_launch(band="12-14", township="liushi"), 12, text)
+    login("department")
+
+    html = client.get("/plan/tasks/14").get_data(as_text=True)
+
+    assert "第14项任务（据相似回答）" in html
+    assert "12 条回答" in html
