@@ -15,15 +15,19 @@ import hashlib
 import io
 import logging
 import math
+import os
 import re
+import time
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from analysis.tokenize import stopwords
 from core import DATA_DIR
 
 log = logging.getLogger(__name__)
@@ -38,10 +42,16 @@ THRESHOLD = 0.4
 KEEP = 0.2
 #: the inverse strength of the weights' penalty when fitting (scikit-learn's C)
 STRENGTH = 8.0
+#: each task needs this many coded answers to be fitted
+LEAST = 5
 #: weights smaller than this are left out of the saved model
 PRUNE = 0.05
 
+#: how often, in seconds, default_model looks whether the file changed
+RECHECK_S = 1.0
+
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_loaded: dict = {"checked": float("-inf"), "key": None, "model": None}
 
 
 class TrainingError(ValueError):
@@ -136,23 +146,25 @@ class Model:
         return self._edits[codebook.version]
 
     def reasons(self, found: Iterable[str], task: int, count=3) -> tuple[str, ...]:
-        """Return the answer's words that count most for `task`, strongest first."""
-        candidates = sorted(
-            (f, self._rows[f])
-            for f in found
-            if f[:2] in ("w:", "b:") and f in self._rows
-        )
-        if not candidates:
+        """Return the answer's words that count most for `task`, strongest first.
+
+        Words of the answer come first; its pairs of characters only when no
+        word of two or more characters, other than a function word, counts.
+        """
+        found = sorted(found)
+        skip = stopwords()
+        words = [f for f in found if f[:2] == "w:" and len(f) > 3 and f[2:] not in skip]
+        best = self._strongest(words, task, count)
+        return best or self._strongest([f for f in found if f[:2] == "b:"], task, count)
+
+    def _strongest(self, candidates, task: int, count: int) -> tuple[str, ...]:
+        """Return up to `count` of `candidates` with the largest positive weights."""
+        rows = [(f, self._rows[f]) for f in candidates if f in self._rows]
+        if not rows:
             return ()
-        weights = self.weights[[row for _, row in candidates], task - 1]
-        words: list[str] = []
-        for index in np.argsort(-weights, kind="stable"):
-            word = shown(candidates[index][0])
-            if weights[index] <= 0 or len(words) == count:
-                break
-            if len(word) > 1 and word not in words:
-                words.append(word)
-        return tuple(words)
+        weights = self.weights[[row for _, row in rows], task - 1]
+        order = [i for i in np.argsort(-weights, kind="stable") if weights[i] > 0]
+        return tuple(shown(rows[i][0]) for i in order[:count])
 
 
 def theme_digest(theme) -> tuple[tuple[int, ...], str]:
@@ -175,13 +187,32 @@ def _edited(model: "Model", codebook) -> dict[str, tuple[int, ...]] | None:
     return edited
 
 
-@lru_cache(maxsize=1)
 def default_model() -> Model | None:
-    """Return the shipped model, loaded once per process; None when there is none."""
-    if not MODEL_PATH.exists():
-        log.warning("No model at %s: themes are the codebook's alone", MODEL_PATH)
+    """Return the model in data/learned.npz; None when there is none.
+
+    The file is looked at again at most once a second, so a model that
+    `analysis learn` wrote is used by running app processes without a restart.
+    """
+    now = time.monotonic()
+    if now - _loaded["checked"] < RECHECK_S:
+        return _loaded["model"]
+    _loaded["checked"] = now
+    try:
+        stat = MODEL_PATH.stat()
+    except FileNotFoundError:
+        if _loaded["key"] != "missing":
+            log.warning("No model at %s: themes are the codebook's alone", MODEL_PATH)
+        _loaded.update(key="missing", model=None)
         return None
-    return load_model(MODEL_PATH)
+    key = (stat.st_mtime_ns, stat.st_size)
+    if key != _loaded["key"]:
+        try:
+            _loaded.update(key=key, model=load_model(MODEL_PATH))
+        except (OSError, ValueError, KeyError):
+            log.exception("Model at %s unreadable; the last one stays", MODEL_PATH)
+        else:
+            log.info("Model %s loaded", _loaded["model"].version)
+    return _loaded["model"]
 
 
 def load_model(path: Path) -> Model:
@@ -218,31 +249,56 @@ def save_model(model: Model, path: Path) -> None:
             ]
         ).reshape(-1, 3),
     )
-    Path(path).write_bytes(buffer.getvalue())
+    # written whole, then renamed: a running app never reads half a model
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(buffer.getvalue())
+    os.replace(partial, path)
 
 
 def read_coded(paths: Iterable[Path]) -> list[Coded]:
     """Read hand-coded answers (columns id,text,tasks,also) from CSV files."""
     coded = []
     for path in paths:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"text", "tasks"} - set(reader.fieldnames or ())
-            if missing:
-                raise TrainingError(
-                    f"{path.name} lacks the column(s) {sorted(missing)}"
-                )
-            for line, row in enumerate(reader, start=2):
-                tasks = _numbers(row["tasks"], path, line)
-                tasks |= _numbers(row.get("also"), path, line)
-                coded.append(Coded((row["text"] or "").strip(), frozenset(tasks)))
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                coded += _coded_rows(path, csv.DictReader(handle))
+        except UnicodeDecodeError as exc:
+            raise TrainingError(
+                f"{path.name} is not UTF-8 (byte {exc.start}): save it again as "
+                "CSV UTF-8"
+            ) from None
+        except csv.Error as exc:
+            raise TrainingError(f"{path.name}: {exc}") from None
     return coded
+
+
+def _coded_rows(path: Path, reader: csv.DictReader) -> list[Coded]:
+    """Return the coded answers of one file, refusing rows a coder did not mean."""
+    missing = {"id", "text", "tasks"} - set(reader.fieldnames or ())
+    if missing:
+        raise TrainingError(f"{path.name} lacks the column(s) {sorted(missing)}")
+    rows, seen = [], {}
+    for line, row in enumerate(reader, start=2):
+        key, text = (row["id"] or "").strip(), (row["text"] or "").strip()
+        if not key or not text:
+            raise TrainingError(f"{path.name}, line {line}: needs an id and a text")
+        if key in seen:
+            raise TrainingError(
+                f"{path.name}, line {line}: id {key!r} is also on line {seen[key]}"
+            )
+        seen[key] = line
+        tasks = _numbers(row["tasks"], path, line) | _numbers(
+            row.get("also"), path, line
+        )
+        rows.append(Coded(text, frozenset(tasks)))
+    return rows
 
 
 def _numbers(cell: str | None, path: Path, line: int) -> set[int]:
     """Parse `;`-separated task numbers, refusing anything that is not one."""
     numbers = set()
-    for part in re.split(r"[;,]", cell or ""):
+    for part in re.split(r"[;,]", unicodedata.normalize("NFKC", cell or "")):
         if not part.strip():
             continue
         if not part.strip().isdigit() or not 1 <= int(part) <= TASKS:
@@ -251,7 +307,9 @@ def _numbers(cell: str | None, path: Path, line: int) -> set[int]:
     return numbers
 
 
-def fit(coded: list[Coded], featurise, codebook, strength=STRENGTH) -> Model:
+def fit(
+    coded: list[Coded], featurise, codebook, strength=STRENGTH, least=LEAST
+) -> Model:
     """Fit one logistic regression per task on coded answers' features.
 
     `featurise(text)` gives an answer's features with `codebook`, whose themes
@@ -262,6 +320,13 @@ def fit(coded: list[Coded], featurise, codebook, strength=STRENGTH) -> Model:
 
     if not coded:
         raise TrainingError("no coded answers to learn from")
+    counts = Counter(number for answer in coded for number in answer.tasks)
+    thin = [number for number in range(1, TASKS + 1) if counts[number] < least]
+    if thin:
+        raise TrainingError(
+            f"tasks {', '.join(map(str, thin))} have fewer than {least} coded "
+            "answers each; the model would hardly ever give them"
+        )
     vectoriser = DictVectorizer(dtype=np.float32)
     matrix = vectoriser.fit_transform(
         dict.fromkeys(featurise(answer.text), 1) for answer in coded

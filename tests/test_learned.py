@@ -83,9 +83,20 @@ def test_a_task_is_given_when_its_score_reaches_the_threshold():
 
 
 def test_reasons_are_the_answers_strongest_words_for_the_task():
-    model = _model({"w:秋千": {18: 3.0}, "b:滑梯": {18: 1.0}, "ct:18": {18: 5.0}})
+    model = _model(
+        {
+            "w:秋千": {18: 3.0},
+            "w:公园": {18: 1.0},
+            "w:我们": {18: 4.0},
+            "b:滑梯": {18: 5.0},
+            "ct:18": {18: 5.0},
+        }
+    )
 
-    assert model.reasons({"w:秋千", "b:滑梯", "ct:18", "w:我"}, 18) == ("秋千", "滑梯")
+    # words before character pairs; function words and codebook features never
+    found = {"w:秋千", "w:公园", "w:我们", "b:滑梯", "ct:18"}
+    assert model.reasons(found, 18) == ("秋千", "公园")
+    assert model.reasons({"b:滑梯", "w:我们"}, 18) == ("滑梯",)
     assert model.reasons({"w:秋千"}, 7) == ()
 
 
@@ -113,21 +124,39 @@ SWINGS = ["秋千", "滑梯", "跷跷板", "沙坑", "攀爬架"]
 HOMEWORK = ["作业", "卷子", "练习册", "抄写", "补习班"]
 
 
-def _training(tmp_path) -> Path:
+def _training(tmp_path, least=learned.LEAST) -> Path:
+    """Write coded answers: swings and homework, and `least` for every task."""
     rows = []
     for i, word in enumerate(SWINGS * 4):
         rows.append((f"s{i}", 8, f"小区里想要{word}", "18", ""))
     for i, word in enumerate(HOMEWORK * 4):
         rows.append((f"h{i}", 10, f"每天{word}太多了", "7", "11"))
+    for number in range(1, learned.TASKS + 1):
+        words = _keywords(number)
+        for i in range(least):
+            rows.append(
+                (f"t{number}-{i}", 12, f"希望{words[i % len(words)]}", number, "")
+            )
     rows.append(("n1", 9, "我喜欢小狗", "", ""))
     return _coded_file(tmp_path / "coded.csv", rows)
+
+
+def _keywords(number: int) -> list[str]:
+    """Return one-part keywords of the shipped codebook's themes of a task."""
+    return [
+        rule.parts[0].texts[0]
+        for theme in default_codebook().themes
+        if number in theme.tasks
+        for rule in theme.rules
+        if len(rule.parts) == 1 and len(rule.parts[0].texts[0]) > 1
+    ]
 
 
 def test_fitting_learns_the_coders_tasks_from_their_answers(tmp_path):
     coded = learned.read_coded([_training(tmp_path)])
     model = learned.fit(coded, featurise, default_codebook(), strength=4.0)
 
-    assert model.tasks(featurise("想要滑梯和秋千")) == {18}
+    assert 18 in model.tasks(featurise("想要滑梯和秋千"))
     assert 7 in model.tasks(featurise("周末还有练习册"))
     assert model.tasks(featurise("我喜欢小狗")) == set()
     assert model.themes["playground"] == learned.theme_digest(
@@ -136,20 +165,65 @@ def test_fitting_learns_the_coders_tasks_from_their_answers(tmp_path):
     assert not np.any((model.weights != 0) & (np.abs(model.weights) < learned.PRUNE))
 
 
+def test_fitting_refuses_tasks_with_too_few_coded_answers(tmp_path):
+    coded = learned.read_coded([_training(tmp_path, least=learned.LEAST - 1)])
+
+    with pytest.raises(learned.TrainingError, match="fewer than 5 coded answers"):
+        learned.fit(coded, featurise, default_codebook())
+
+
 @pytest.mark.parametrize(
-    ("header", "row", "message"),
+    ("content", "message"),
     [
-        ("id,text,also", ("1", "作业", ""), "lacks the column"),
-        ("id,text,tasks,also", ("1", "作业", "33", ""), "line 2: '33' is not a task"),
-        ("id,text,tasks,also", ("1", "作业", "7", "x"), "line 2: 'x' is not a task"),
+        ("id,text,also\n1,作业,\n", "lacks the column"),
+        ("id,text,tasks,also\n1,作业,33,\n", "line 2: '33' is not a task"),
+        ("id,text,tasks,also\n1,作业,7,x\n", "line 2: 'x' is not a task"),
+        ("id,text,tasks,also\n1,,7,\n", "line 2: needs an id and a text"),
+        ("id,text,tasks,also\n,作业,7,\n", "line 2: needs an id and a text"),
+        (
+            "id,text,tasks,also\n1,作业,7,\n1,公园,18,\n",
+            "line 3: id '1' is also on line 2",
+        ),
     ],
 )
-def test_bad_coded_files_are_refused_with_the_line(tmp_path, header, row, message):
+def test_bad_coded_files_are_refused_with_the_line(tmp_path, content, message):
     path = tmp_path / "bad.csv"
-    path.write_text(header + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
 
     with pytest.raises(learned.TrainingError, match=message):
         learned.read_coded([path])
+
+
+def test_a_coded_file_not_in_utf8_is_refused_clearly(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("id,text,tasks,also\n1,作业太多,7,\n".encode("gbk"))
+
+    with pytest.raises(learned.TrainingError, match="not UTF-8.*CSV UTF-8"):
+        learned.read_coded([path])
+
+
+def test_full_width_separators_in_coded_tasks_are_read(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("id,text,tasks,also\n1,作业太多,7；11,１８\n", encoding="utf-8")
+
+    assert learned.read_coded([path])[0].tasks == {7, 11, 18}
+
+
+def test_a_new_model_file_is_used_without_a_restart(tmp_path, monkeypatch):
+    path = tmp_path / "learned.npz"
+    monkeypatch.setattr(learned, "MODEL_PATH", path)
+    monkeypatch.setattr(learned, "RECHECK_S", 0)
+    monkeypatch.setattr(
+        learned, "_loaded", {"checked": float("-inf"), "key": None, "model": None}
+    )
+    assert learned.default_model() is None
+
+    learned.save_model(_model({"w:秋千": {18: 4.0}}), path)
+    assert learned.default_model().tasks({"w:秋千"}) == {18}
+
+    learned.save_model(_model({"w:秋千": {21: 4.0}}), path)
+    assert learned.default_model().tasks({"w:秋千"}) == {21}
+    assert not list(tmp_path.glob(".*partial"))
 
 
 def test_the_learn_command_writes_a_model_the_classifier_can_read(runner, tmp_path):
@@ -163,8 +237,8 @@ def test_the_learn_command_writes_a_model_the_classifier_can_read(runner, tmp_pa
     )
 
     assert result.exit_code == 0, result.output
-    assert "41 answers from 1 files" in result.output
-    assert learned.load_model(output).tasks(featurise("想要沙坑")) == {18}
+    assert f"{41 + 32 * learned.LEAST} answers from 1 files" in result.output
+    assert 18 in learned.load_model(output).tasks(featurise("想要沙坑"))
 
 
 def test_the_learn_command_refuses_a_bad_file_and_writes_nothing(runner, tmp_path):
