@@ -60,10 +60,12 @@ class TrainingError(ValueError):
 
 @dataclass(frozen=True)
 class Coded:
-    """A hand-coded answer: its text and the tasks a coder accepts for it."""
+    """A hand-coded answer: its text, the tasks it is about (`tasks`) and the
+    related tasks a coder would also accept (`also`)."""
 
     text: str
     tasks: frozenset[int]
+    also: frozenset[int] = frozenset()
 
 
 def features(text: str, words: Iterable[str], hits, edited=()) -> set[str]:
@@ -288,10 +290,9 @@ def _coded_rows(path: Path, reader: csv.DictReader) -> list[Coded]:
                 f"{path.name}, line {line}: id {key!r} is also on line {seen[key]}"
             )
         seen[key] = line
-        tasks = _numbers(row["tasks"], path, line) | _numbers(
-            row.get("also"), path, line
-        )
-        rows.append(Coded(text, frozenset(tasks)))
+        tasks = _numbers(row["tasks"], path, line)
+        also = _numbers(row.get("also"), path, line) - tasks
+        rows.append(Coded(text, frozenset(tasks), frozenset(also)))
     return rows
 
 
@@ -312,6 +313,10 @@ def fit(
 ) -> Model:
     """Fit one logistic regression per task on coded answers' features.
 
+    An answer is an example of the tasks it is about and a counter-example of
+    the tasks it is not about; for the tasks a coder would merely also accept
+    it is neither, so the model learns to give what an answer is about, and
+    leaves a related task the codebook found to the threshold it must keep.
     `featurise(text)` gives an answer's features with `codebook`, whose themes
     the model remembers so that later edits to them are honoured.
     """
@@ -334,11 +339,12 @@ def fit(
     weights = np.zeros((matrix.shape[1], TASKS), dtype=np.float32)
     bias = np.full(TASKS, -20.0, dtype=np.float32)
     for number in range(1, TASKS + 1):
-        labels = np.array([number in answer.tasks for answer in coded])
+        rows = [i for i, answer in enumerate(coded) if number not in answer.also]
+        labels = np.array([number in coded[i].tasks for i in rows])
         if labels.sum() < 2 or labels.all():
             continue
         model = LogisticRegression(C=strength, max_iter=5000)
-        model.fit(matrix, labels)
+        model.fit(matrix[rows], labels)
         weights[:, number - 1] = model.coef_[0]
         bias[number - 1] = model.intercept_[0]
 

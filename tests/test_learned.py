@@ -206,7 +206,8 @@ def test_full_width_separators_in_coded_tasks_are_read(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text("id,text,tasks,also\n1,作业太多,7；11,１８\n", encoding="utf-8")
 
-    assert learned.read_coded([path])[0].tasks == {7, 11, 18}
+    (answer,) = learned.read_coded([path])
+    assert (answer.tasks, answer.also) == ({7, 11}, {18})
 
 
 def test_a_new_model_file_is_used_without_a_restart(tmp_path, monkeypatch):
