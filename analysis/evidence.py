@@ -20,8 +20,11 @@ QUOTE_BATCH = 50
 
 
 def unflagged():
-    """Return the condition that keeps answers flagged for safeguarding out."""
-    return Answer.id.not_in(select(SafeguardingFlag.answer_id))
+    """Return the condition that keeps answers flagged for safeguarding out,
+    until the safeguarding lead releases every flag of the answer."""
+    return Answer.id.not_in(
+        select(SafeguardingFlag.answer_id).where(SafeguardingFlag.released_at.is_(None))
+    )
 
 
 def task_answer_counts(session: Session) -> dict[int, int]:

@@ -46,6 +46,11 @@ class SafeguardingFlag(SQLModel, table=True):
     #: when the safeguarding lead looked at it, and who
     reviewed_at: datetime | None = None
     reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+    #: when the safeguarding lead found no risk of harm and let the answer
+    #: back into reports, and who; an answer stays out while any of its flags
+    #: is not released
+    released_at: datetime | None = None
+    released_by: int | None = Field(default=None, foreign_key="user.id")
 
     def __repr__(self):
         return f"<SafeguardingFlag {self.id} {self.answer_id} {self.category}>"

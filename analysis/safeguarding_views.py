@@ -12,13 +12,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
-from wtforms import TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from analysis.models import SafeguardingFlag
 from analysis.models_reports import SafeguardingReview
 from analysis.operations import report_answer
-from core.audit import VIEWED_ANSWERS, record
+from core.audit import RELEASED_ANSWER, VIEWED_ANSWERS, record
 from core.auth import roles_required, safe_next
 from core.db import get_session
 from core.forms import Form
@@ -53,6 +53,7 @@ class ReviewForm(Form):
             Length(max=NOTE_MAX, message=f"没有保存：处理记录不要超过 {NOTE_MAX} 字。"),
         ],
     )
+    release = BooleanField("没有伤害风险：这条回答（替换个人信息后）回到报告和导出")
 
 
 @bp.route("")
@@ -117,7 +118,11 @@ def review(flag_id):
         return redirect(url_for("safeguarding.flags", show=_show()))
 
     mark_reviewed(session, flag, current_user.id, form.note.data)
-    flash("已标记为已处理。")
+    if form.release.data:
+        release_answer(session, flag.answer_id, current_user.id)
+        flash("已标记为已处理。这条回答没有伤害风险，已回到报告（个人信息仍然替换）。")
+    else:
+        flash("已标记为已处理。")
     return redirect(url_for("safeguarding.flags", show=_show()))
 
 
@@ -235,3 +240,28 @@ def mark_reviewed(session: Session, flag: SafeguardingFlag, user_id: int, note: 
     )
     session.commit()
     log.info("Safeguarding flag %s reviewed by user %s", flag.id, user_id)
+
+
+def release_answer(session: Session, answer_id: int, user_id: int) -> int:
+    """Let a flagged answer back into reports, quotes and exports.
+
+    For an answer the safeguarding lead found no risk of harm in: a wrong
+    match of the screen, or a quote reported by mistake. Every flag of the
+    answer is released; screening it again adds no flag of a kind it had.
+    Return how many flags were released.
+    """
+    flags = session.exec(
+        select(SafeguardingFlag).where(
+            SafeguardingFlag.answer_id == answer_id,
+            SafeguardingFlag.released_at.is_(None),
+        )
+    ).all()
+    now = utcnow()
+    for flag in flags:
+        flag.released_at, flag.released_by = now, user_id
+        session.add(flag)
+    if flags:
+        record(session, RELEASED_ANSWER, "answer", answer_id, user_id=user_id)
+    session.commit()
+    log.info("Answer %s released to reports by user %s", answer_id, user_id)
+    return len(flags)

@@ -41,6 +41,7 @@ DELETED_RESPONSE = "deleted response"
 CREATED_BACKUP = "created backup"
 RESTORED_BACKUP = "restored backup"
 REPORTED_ANSWER = "reported answer"
+RELEASED_ANSWER = "released answer"
 NAMED_EMERGENT = "named emergent theme"
 DISCARDED_EMERGENT = "discarded emergent theme"
 
@@ -59,6 +60,7 @@ ACTIONS = (
     CREATED_BACKUP,
     RESTORED_BACKUP,
     REPORTED_ANSWER,
+    RELEASED_ANSWER,
     NAMED_EMERGENT,
     DISCARDED_EMERGENT,
 )

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from analysis import evidence
 from analysis.disclosure import shown
-from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
+from analysis.models import AnswerTask, AnswerTheme
 from participation.models import Task, Township
 from surveys.models import Answer, Response
 
@@ -55,7 +55,7 @@ def _filtered(query, township_code, task_number, theme, band):
     query = (
         query.join(Response, Response.id == Answer.response_id)
         .where(Response.township_code == township_code)
-        .where(Answer.id.not_in(select(SafeguardingFlag.answer_id)))
+        .where(evidence.unflagged())
     )
     if band:
         query = query.where(Response.band == band)

@@ -8,7 +8,7 @@ from sqlmodel import select
 from analysis import operations as analysis_ops
 from analysis.models import SafeguardingFlag
 from analysis.safeguarding_views import list_flags
-from core.audit import REPORTED_ANSWER, AuditEvent
+from core.audit import RELEASED_ANSWER, REPORTED_ANSWER, AuditEvent
 from tests.test_reports_data import PARK, add_children, use_test_codebook
 
 #: an answer screening lets through, that a reader of the quotes is worried by
@@ -164,3 +164,98 @@ def test_recoding_keeps_a_reported_answer_flagged(client, quoted, login, session
 
     assert [f.category for f in _flags(session, quoted["answer"])] == ["reported"]
     assert WORRYING not in client.get("/reports/").get_data(as_text=True)
+
+
+def _review(client, session, answer, **data):
+    (flag,) = _flags(session, answer)
+    return client.post(f"/safeguarding/{flag.id}/review", data=data)
+
+
+def test_the_lead_lets_an_answer_reported_by_mistake_back_into_reports(
+    client, quoted, login, session
+):
+    answer = quoted["answer"]
+    login("staff")
+    client.post(_report_url(answer))
+    lead = login("safeguarding")
+
+    page = _review(client, session, answer, note="看过了，没有风险", release="y")
+
+    assert page.status_code == 302
+    (flag,) = _flags(session, answer)
+    assert flag.released_by == lead.id and flag.released_at is not None
+    assert "已放回报告" in client.get("/safeguarding").get_data(as_text=True)
+    released = session.exec(
+        select(AuditEvent).where(AuditEvent.action == RELEASED_ANSWER)
+    ).one()
+    assert (released.object_id, released.user_id) == (str(answer.id), lead.id)
+    login("staff")
+    assert WORRYING in client.get("/reports/").get_data(as_text=True)
+    assert WORRYING in client.get("/reports/answers.csv").get_data(as_text=True)
+
+
+def test_a_review_without_release_keeps_the_answer_out(client, quoted, login, session):
+    answer = quoted["answer"]
+    login("staff")
+    client.post(_report_url(answer))
+    login("safeguarding")
+
+    _review(client, session, answer, note="已联系班主任")
+
+    (flag,) = _flags(session, answer)
+    assert flag.reviewed_at is not None and flag.released_at is None
+    login("staff")
+    assert WORRYING not in client.get("/reports/").get_data(as_text=True)
+
+
+def test_release_without_a_note_changes_nothing(client, quoted, login, session):
+    answer = quoted["answer"]
+    login("staff")
+    client.post(_report_url(answer))
+    login("safeguarding")
+
+    _review(client, session, answer, note="  ", release="y")
+
+    (flag,) = _flags(session, answer)
+    assert flag.released_at is None and flag.reviewed_at is None
+
+
+def test_an_answer_stays_out_while_any_of_its_flags_is_held(
+    client, quoted, login, session
+):
+    answer = quoted["answer"]
+    login("staff")
+    client.post(_report_url(answer))
+    session.add(SafeguardingFlag(answer_id=answer.id, category="neglect"))
+    session.commit()
+    login("safeguarding")
+    reported = next(f for f in _flags(session, answer) if f.category == "reported")
+    client.post(f"/safeguarding/{reported.id}/review", data={"note": "看过了"})
+
+    login("staff")
+    assert WORRYING not in client.get("/reports/").get_data(as_text=True)
+
+    login("safeguarding")
+    client.post(
+        f"/safeguarding/{reported.id}/review",
+        data={"note": "都没有风险", "release": "y"},
+    )
+    session.expire_all()
+    assert all(f.released_at for f in _flags(session, answer))
+    login("staff")
+    assert WORRYING in client.get("/reports/").get_data(as_text=True)
+
+
+def test_recoding_does_not_flag_a_released_answer_again(client, quoted, login, session):
+    answer = quoted["answer"]
+    login("staff")
+    client.post(_report_url(answer))
+    login("safeguarding")
+    _review(client, session, answer, note="没有风险", release="y")
+
+    analysis_ops.recode_all(session)
+
+    (flag,) = _flags(session, answer)
+    assert flag.released_at is not None
+    login("staff")
+    assert WORRYING in client.get("/reports/").get_data(as_text=True)
