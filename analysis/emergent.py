@@ -34,7 +34,7 @@ import numpy as np
 from analysis.disclosure import THRESHOLD
 from analysis.text import normalise
 from analysis.tokenize import stopwords, tokens_normalised
-from analysis.words import PLACEHOLDER
+from analysis.words import children_words
 
 #: a term fewer children use is left out
 MIN_TERM_CHILDREN = 3
@@ -92,7 +92,7 @@ def answer_terms(text: str) -> tuple[str, ...]:
     """Return the distinct words and two-word phrases of an answer, in order."""
     skip = stopwords()
     found = []
-    for clause in _NOT_HAN.split(PLACEHOLDER.sub(" ", normalise(text or ""))):
+    for clause in _NOT_HAN.split(children_words(normalise(text or ""))):
         words = tokens_normalised(clause)
         content = [word not in skip and not _COUNTING.match(word) for word in words]
         for i, word in enumerate(words):

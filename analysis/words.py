@@ -1,6 +1,7 @@
 """Word frequencies of answers, for word clouds.
 
 A word counts once per answer. Placeholders such as [学校] left by masking,
+the note a facilitator puts before what a young child said (（辅导员记录）),
 stopwords from data/stopwords.txt, single characters and words without a
 Chinese character are left out; so are words fewer than `min_answers`
 answers use, since a rare word can point to one child.
@@ -13,11 +14,21 @@ from analysis.tokenize import stopwords, tokens
 
 PLACEHOLDER = re.compile(r"\[[^\]]{1,8}\]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
+#: a facilitator's note of whose words follow, at the start of an answer
+NOTE = re.compile(
+    r"^\s*[(（【\[]\s*(?:辅导员|老师|志愿者|工作人员|家长)?\s*"
+    r"(?:记录|代写|代填|代记|转述|口述)\s*[)）】\]]"
+)
+
+
+def children_words(text: str) -> str:
+    """Return text without masking placeholders or a facilitator's leading note."""
+    return PLACEHOLDER.sub(" ", NOTE.sub(" ", text or ""))
 
 
 def answer_words(text: str, skip=frozenset()) -> set[str]:
     """Return the distinct content words of one answer."""
-    cleaned = PLACEHOLDER.sub(" ", text or "")
+    cleaned = children_words(text)
     return {
         word
         for word in tokens(cleaned)
