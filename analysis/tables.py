@@ -3,8 +3,9 @@
 Input comes from Excel, survey tools and hand-typed sheets: comma- or
 tab-separated, UTF-8 with or without a BOM, with at least the columns `id`
 and `text`. A table that would lose or mix up answers is refused with the line
-to mend: a line with more fields than the header (an unquoted comma), a quote
-left open, a column named twice, an empty or repeated id.
+to mend: a line with more fields than the header (an unquoted comma), a line
+that ends before its text (a line break outside quotes), a quote left open, a
+column named twice, an empty or repeated id.
 
 Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
 tab-separated when its name ends in .tsv. A cell that starts with = + - or @
@@ -95,11 +96,13 @@ def _rows(records, delimiter: str) -> list[dict]:
     _, header = next(records)
     header = [name.strip().lstrip("\ufeff") for name in header]
     columns = _columns(header)
+    needed = 1 + max(columns.index(name) for name in REQUIRED)
     rows, seen = [], {}
     for line, values in records:
         if not any(v.strip() for v in values):
             continue
         _check_width(line, values, len(header), delimiter)
+        _check_reach(line, values, columns[:needed], delimiter)
         row = _row(columns, values)
         _check_id(line, row["id"], seen)
         rows.append(row)
@@ -116,6 +119,20 @@ def _check_width(line: int, values: list[str], width: int, delimiter: str):
         f"line {line} has {len(values)} fields but the header has {width}: "
         f"{name} inside an answer splits it. Put a text that holds {name} in "
         "double quotes" + (f", e.g. {example}." if delimiter != "\t" else ".")
+    )
+
+
+def _check_reach(line: int, values: list[str], needed: list[str], delimiter: str):
+    """Refuse a line that ends before a column it needs, which would read as empty."""
+    if len(values) >= len(needed):
+        return
+    missing = " and ".join(name for name in needed[len(values) :] if name in REQUIRED)
+    fields = "1 field" if len(values) == 1 else f"{len(values)} fields"
+    raise InputError(
+        f"line {line} has {fields} and ends before its {missing} column, so its "
+        f"{missing} would be read as empty: a line break outside quotes splits an "
+        "answer. Put a text that holds a line break in double quotes, and keep "
+        f"the separator ({SEPARATOR_NAMES[delimiter]}) before an empty text."
     )
 
 

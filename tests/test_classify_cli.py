@@ -67,8 +67,8 @@ def test_csv_with_bom_and_chinese(runner, tmp_path):
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"name,words\nx,y\n", b"id,text\n1,\xff\xfe\xfa\n"],
-    ids=["empty", "missing columns", "not utf-8"],
+    [b"", b"name,words\nx,y\n", b"id,text\n1,\xff\xfe\xfa\n", b"id,text\n1\n"],
+    ids=["empty", "missing columns", "not utf-8", "no text field"],
 )
 def test_bad_input_gets_a_clear_message(runner, tmp_path, content):
     source = tmp_path / "in.csv"
@@ -83,6 +83,15 @@ def test_bad_input_gets_a_clear_message(runner, tmp_path, content):
     assert "Error" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_an_empty_text_is_coded_as_an_empty_answer(runner, tmp_path):
+    result, out = _classify(runner, tmp_path, "id,text\n1,\n2,作业太多\n")
+
+    assert result.exit_code == 0, result.output
+    rows = _read(out)
+    assert rows[0] == {"id": "1", "themes": "", "tasks": ""}
+    assert rows[1]["tasks"] != ""
 
 
 def test_tsv_output_and_formula_ids(runner, tmp_path):
