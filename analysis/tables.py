@@ -1,5 +1,8 @@
 """Read answer tables staff bring in (CSV or TSV) and write classified tables.
 
+The hand-coded answers the model is fitted on are read by the same rules
+(`read_rows`), with their own checks of ids and codes (analysis.learned).
+
 Input comes from Excel, survey tools and hand-typed sheets: comma- or
 tab-separated, UTF-8 with or without a BOM, with at least the columns `id`
 and `text`. A table that would lose or mix up answers is refused with the line
@@ -42,6 +45,20 @@ class InputError(ValueError):
 
 def read_answers(path) -> list[dict]:
     """Return the rows of a CSV or TSV answer table as dicts, in file order."""
+    rows, seen = [], {}
+    for line, row in read_rows(path):
+        _check_id(line, row["id"], seen)
+        rows.append(row)
+    log.info("Answer table read: %s rows", len(rows))
+    return rows
+
+
+def read_rows(path, required=REQUIRED) -> list[tuple[int, dict]]:
+    """Return each row of a CSV or TSV table with the line it starts on.
+
+    The table must have the `required` columns, and every line must reach
+    them; a line that would lose or mix up text is refused. Ids are not checked.
+    """
     path = Path(path)
     text = _decode(path.read_bytes())
     if not text.strip():
@@ -49,9 +66,7 @@ def read_answers(path) -> list[dict]:
 
     delimiter = _delimiter(text, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = _rows(_records(reader), delimiter)
-    log.info("Answer table read: %s rows", len(rows))
-    return rows
+    return list(_rows(_records(reader), delimiter, required))
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -91,22 +106,18 @@ def _broken(start: int, end: int, exc: csv.Error) -> str:
     )
 
 
-def _rows(records, delimiter: str) -> list[dict]:
-    """Return the records after the header as dicts keyed by column name."""
+def _rows(records, delimiter: str, required) -> Iterator[tuple[int, dict]]:
+    """Yield the records after the header as dicts keyed by column name."""
     _, header = next(records)
     header = [name.strip().lstrip("\ufeff") for name in header]
-    columns = _columns(header)
-    needed = 1 + max(columns.index(name) for name in REQUIRED)
-    rows, seen = [], {}
+    columns = _columns(header, required)
+    positions = {name: columns.index(name) for name in required}
     for line, values in records:
         if not any(v.strip() for v in values):
             continue
         _check_width(line, values, len(header), delimiter)
-        _check_reach(line, values, columns[:needed], delimiter)
-        row = _row(columns, values)
-        _check_id(line, row["id"], seen)
-        rows.append(row)
-    return rows
+        _check_reach(line, values, positions, delimiter)
+        yield line, _row(columns, values)
 
 
 def _check_width(line: int, values: list[str], width: int, delimiter: str):
@@ -122,17 +133,17 @@ def _check_width(line: int, values: list[str], width: int, delimiter: str):
     )
 
 
-def _check_reach(line: int, values: list[str], needed: list[str], delimiter: str):
+def _check_reach(line: int, values: list[str], positions: dict, delimiter: str):
     """Refuse a line that ends before a column it needs, which would read as empty."""
-    if len(values) >= len(needed):
+    missing = " and ".join(name for name, at in positions.items() if at >= len(values))
+    if not missing:
         return
-    missing = " and ".join(name for name in needed[len(values) :] if name in REQUIRED)
     fields = "1 field" if len(values) == 1 else f"{len(values)} fields"
     raise InputError(
         f"line {line} has {fields} and ends before its {missing} column, so its "
         f"{missing} would be read as empty: a line break outside quotes splits an "
         "answer. Put a text that holds a line break in double quotes, and keep "
-        f"the separator ({SEPARATOR_NAMES[delimiter]}) before an empty text."
+        f"the separator ({SEPARATOR_NAMES[delimiter]}) before an empty field."
     )
 
 
@@ -186,18 +197,24 @@ def _delimiter(text: str, suffix: str) -> str:
     return ","
 
 
-def _columns(header: list[str]) -> list[str]:
-    """Return the column names to use, `id` and `text` found case-insensitively."""
+def _columns(header: list[str], required=REQUIRED) -> list[str]:
+    """Return the column names to use, the `required` ones found case-insensitively."""
     lowered = [name.lower() for name in header]
-    missing = [name for name in REQUIRED if name not in lowered]
+    missing = [name for name in required if name not in lowered]
     if missing:
         shown = ", ".join(header) if any(header) else "(none)"
         raise InputError(
-            f"missing column {' and '.join(missing)}: the file needs the columns "
-            f"id and text; the header found was: {shown}"
+            f"missing column {_listed(missing)}: the file needs the columns "
+            f"{_listed(required)}; the header found was: {shown}"
         )
     _check_unique(header, lowered)
-    return [name.lower() if name.lower() in REQUIRED else name for name in header]
+    return [name.lower() if name.lower() in required else name for name in header]
+
+
+def _listed(names) -> str:
+    """Join names as prose: `id`, `id and text`, `id, text and tasks`."""
+    names = list(names)
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def _check_unique(header: list[str], lowered: list[str]):
