@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis import tables
+from analysis.text import visible
 from analysis.tokenize import stopwords
 from core import DATA_DIR
 
@@ -264,11 +265,12 @@ def read_coded(paths: Iterable[Path]) -> list[Coded]:
 
     A file is read by the rules of answer tables (analysis.tables): a line with
     more fields than the header, one that ends before its tasks, a quote left
-    open or a column named twice is refused with its line.
+    open or a column named twice is refused with its line. An id may appear
+    once across all the files.
     """
-    coded = []
+    coded, seen = [], {}
     for path in paths:
-        coded += _coded_rows(path, _table(path))
+        coded += _coded_rows(path, _table(path), seen)
     return coded
 
 
@@ -280,22 +282,34 @@ def _table(path: Path) -> list[tuple[int, dict]]:
         raise TrainingError(f"{path.name}: {exc}") from None
 
 
-def _coded_rows(path: Path, rows: list[tuple[int, dict]]) -> list[Coded]:
+def _coded_rows(path: Path, rows, seen: dict[str, tuple[str, int]]) -> list[Coded]:
     """Return the coded answers of one file, refusing rows a coder did not mean."""
-    coded, seen = [], {}
+    coded = []
     for line, row in rows:
-        key, text = row["id"].strip(), row["text"].strip()
+        key, text = visible(row["id"]).strip(), row["text"].strip()
         if not key or not text:
             raise TrainingError(f"{path.name}, line {line}: needs an id and a text")
-        if key in seen:
-            raise TrainingError(
-                f"{path.name}, line {line}: id {key!r} is also on line {seen[key]}"
-            )
-        seen[key] = line
+        _check_new(key, (path.name, line), seen)
         tasks = _numbers(row["tasks"], path, line)
         also = _numbers(row.get("also"), path, line) - tasks
         coded.append(Coded(text, frozenset(tasks), frozenset(also)))
     return coded
+
+
+def _check_new(key: str, where: tuple[str, int], seen: dict[str, tuple[str, int]]):
+    """Refuse an id already read, in this file or an earlier one; note it if new."""
+    if key not in seen:
+        seen[key] = where
+        return
+    (name, line), (first_name, first_line) = where, seen[key]
+    if first_name == name:
+        raise TrainingError(
+            f"{name}, line {line}: id {key!r} is also on line {first_line}"
+        )
+    raise TrainingError(
+        f"{name}, line {line}: id {key!r} is also in {first_name}, line "
+        f"{first_line}; an id may appear only once across the training files"
+    )
 
 
 def _numbers(cell: str | None, path: Path, line: int) -> set[int]:

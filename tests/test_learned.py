@@ -222,6 +222,35 @@ def test_bad_coded_files_are_refused_with_the_line(tmp_path, content, message):
         learned.read_coded([path])
 
 
+def test_an_id_in_two_coded_files_is_refused_naming_both(tmp_path):
+    first, second = tmp_path / "answers_A.csv", tmp_path / "answers_zz.csv"
+    first.write_text("id,text,tasks,also\nA000,公园,18,\nA001,作业,7,\n", "utf-8")
+    second.write_text("id,text,tasks,also\nZ001,秋千,18,\nA001 ,卷子,7,\n", "utf-8")
+
+    with pytest.raises(learned.TrainingError) as error:
+        learned.read_coded([first, second])
+
+    assert str(error.value).startswith(
+        "answers_zz.csv, line 3: id 'A001' is also in answers_A.csv, line 3;"
+    )
+
+
+def test_the_learn_command_refuses_an_id_in_two_files(runner, tmp_path):
+    folder = tmp_path / "training"
+    folder.mkdir()
+    _training(folder)
+    _coded_file(folder / "more.csv", [("s0", 8, "想要秋千", "18", "")])
+    output = tmp_path / "model.npz"
+
+    result = runner.invoke(
+        args=["analysis", "learn", "--training", str(folder), "--output", str(output)]
+    )
+
+    assert result.exit_code == 1
+    assert "more.csv, line 2: id 's0' is also in coded.csv, line 2" in result.output
+    assert not output.exists()
+
+
 def test_a_coded_file_not_in_utf8_is_refused_clearly(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes("id,text,tasks,also\n1,作业太多,7,\n".encode("gbk"))
