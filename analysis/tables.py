@@ -11,7 +11,8 @@ that ends before its text (a line break outside quotes), a quote left open, a
 column named twice, an empty or repeated id.
 
 Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
-tab-separated when its name ends in .tsv. A cell that starts with = + - or @
+tab-separated when its name ends in .tsv; on standard output it has no BOM,
+for the program it is piped into. A cell that starts with = + - or @
 gets a leading ' as in the site's exports (`exports.neutralise`), so that a
 spreadsheet never runs it; an id that is a plain negative number such as -2 is
 left as it is, since a spreadsheet reads it as that number and the output
@@ -242,17 +243,27 @@ def write_classified(path, rows: Iterable[Mapping]) -> int:
 
     Return the count of rows written.
     """
-    count = 0
     delimiter = "\t" if Path(path).suffix.lower() in TAB_SUFFIXES else ","
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, delimiter=delimiter)
-        writer.writerow(OUTPUT_COLUMNS)
-        for row in rows:
-            cells = (_cell(row.get(name, "")) for name in OUTPUT_COLUMNS)
-            writer.writerow([_as_text(cell) for cell in cells])
-            count += 1
+        count = write_csv(out, rows, delimiter)
     log.info("Classified table written: %s rows", count)
     return count
+
+
+def write_csv(out, rows: Iterable[Mapping], delimiter=",") -> int:
+    """Write `id,themes,tasks` rows as CSV to an open text stream; return the count."""
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(OUTPUT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(_cells(row))
+        count += 1
+    return count
+
+
+def _cells(row: Mapping) -> list[str]:
+    """Return a row's output cells, none of which a spreadsheet would run."""
+    return [_as_text(_cell(row.get(name, ""))) for name in OUTPUT_COLUMNS]
 
 
 def _as_text(cell: str) -> str:

@@ -109,6 +109,25 @@ def test_tsv_output_and_formula_ids(runner, tmp_path):
     assert [r["id"] for r in rows] == ["'=1+1", "-2"]
 
 
+def test_a_dash_output_writes_the_table_to_standard_output(
+    runner, tmp_path, monkeypatch
+):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n=1+1,作业太多\n2,不知道\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", "-"]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [(r["id"], r["tasks"]) for r in rows] == [("'=1+1", "7"), ("2", "")]
+    assert "2 answers classified into standard output" in result.stderr
+    assert "codebook version" not in result.stdout
+    assert not (tmp_path / "-").exists()
+
+
 @pytest.mark.parametrize("spelling", ["same", "dotted", "symlink", "hard link"])
 def test_output_onto_the_input_is_refused(runner, tmp_path, spelling):
     source = tmp_path / "in.csv"
