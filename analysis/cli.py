@@ -28,15 +28,11 @@ analysis_cli = AppGroup("analysis", help="Theme children's answers.")
     "output_path",
     required=True,
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="A .csv or .tsv file, or - for standard output.",
+    help="A .csv, .tsv or .xlsx file, or - for standard output.",
 )
 def classify_command(input_path, output_path):
     """Write themes and plan task numbers for each answer in a CSV or TSV file."""
-    if output_path != "-" and _same_file(input_path, output_path):
-        raise click.ClickException(
-            f"{output_path}: --input and --output are the same file; write the "
-            "output to another file so that the answers are kept."
-        )
+    _check_output(input_path, output_path)
     try:
         rows = tables.read_answers(input_path)
     except tables.InputError as exc:
@@ -48,6 +44,23 @@ def classify_command(input_path, output_path):
     _write(output_path, out)
     where = "standard output" if output_path == "-" else output_path
     click.echo(f"{len(out)} answers classified into {where}", err=True)
+
+
+def _check_output(input_path: str, output_path: str):
+    """Refuse an output that would not be what its name says, or the input."""
+    if output_path == "-":
+        return
+    if Path(output_path).suffix.lower() not in tables.OUTPUT_SUFFIXES:
+        raise click.ClickException(
+            f"{output_path}: the output is written as CSV, TSV or XLSX; name it "
+            f"with one of the endings {', '.join(tables.OUTPUT_SUFFIXES)}, or use "
+            "- for standard output."
+        )
+    if _same_file(input_path, output_path):
+        raise click.ClickException(
+            f"{output_path}: --input and --output are the same file; write the "
+            "output to another file so that the answers are kept."
+        )
 
 
 def _write(output_path: str, rows: list[dict]):

@@ -11,12 +11,13 @@ that ends before its text (a line break outside quotes), a quote left open, a
 column named twice, an empty or repeated id.
 
 Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
-tab-separated when its name ends in .tsv; on standard output it has no BOM,
-for the program it is piped into. A cell that starts with = + - or @
-gets a leading ' as in the site's exports (`exports.neutralise`), so that a
-spreadsheet never runs it; an id that is a plain negative number such as -2 is
-left as it is, since a spreadsheet reads it as that number and the output
-still matches the input's id.
+tab-separated when its name ends in .tsv, or an XLSX workbook of text cells
+for .xlsx; on standard output it is CSV with no BOM, for the program it is
+piped into. In every form, a cell that starts with = + - or @ gets a leading '
+as in the site's exports (`exports.neutralise`), so that a spreadsheet never
+runs it; an id that is a plain negative number such as -2 is left as it is,
+since a spreadsheet reads it as that number and the output still matches the
+input's id.
 """
 
 import csv
@@ -35,6 +36,7 @@ REQUIRED = ("id", "text")
 OUTPUT_COLUMNS = ("id", "themes", "tasks")
 DELIMITERS = (",", "\t", ";", "|")
 TAB_SUFFIXES = (".tsv", ".tab")
+OUTPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx")
 #: a plain negative number, which a spreadsheet reads as a number, not a formula
 NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
 SEPARATOR_NAMES = {",": "a comma", "\t": "a tab", ";": "a semicolon", "|": "a bar"}
@@ -239,14 +241,33 @@ def _row(columns: list[str], values: list[str]) -> dict:
 
 
 def write_classified(path, rows: Iterable[Mapping]) -> int:
-    """Write `id,themes,tasks` rows as UTF-8 CSV (TSV for .tsv) with a BOM.
+    """Write `id,themes,tasks` rows as XLSX, or as UTF-8 CSV (TSV for .tsv) with a BOM.
 
     Return the count of rows written.
     """
-    delimiter = "\t" if Path(path).suffix.lower() in TAB_SUFFIXES else ","
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        count = write_csv(out, rows, delimiter)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        count = _write_xlsx(path, rows)
+    else:
+        delimiter = "\t" if suffix in TAB_SUFFIXES else ","
+        with open(path, "w", encoding="utf-8-sig", newline="") as out:
+            count = write_csv(out, rows, delimiter)
     log.info("Classified table written: %s rows", count)
+    return count
+
+
+def _write_xlsx(path, rows: Iterable[Mapping]) -> int:
+    """Write the rows as one sheet of text cells; return the count."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="classified")
+    sheet.append(OUTPUT_COLUMNS)
+    count = 0
+    for row in rows:
+        sheet.append(_cells(row))
+        count += 1
+    workbook.save(path)
     return count
 
 

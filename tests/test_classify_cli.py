@@ -3,6 +3,7 @@
 import csv
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from analysis.codebook import load_codebook
@@ -126,6 +127,39 @@ def test_a_dash_output_writes_the_table_to_standard_output(
     assert "2 answers classified into standard output" in result.stderr
     assert "codebook version" not in result.stdout
     assert not (tmp_path / "-").exists()
+
+
+def test_an_xlsx_output_is_a_workbook_of_text_cells(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n=1+1,作业太多\n-2,不知道\n007,公园\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["id", "themes", "tasks"]
+    assert [row[0] for row in rows[1:]] == ["'=1+1", "-2", "007"]
+    assert rows[1][2] == "7"
+    assert "f" not in {cell.data_type for row in sheet.iter_rows() for cell in row}
+
+
+@pytest.mark.parametrize("name", ["out.xls", "out.ods", "out.txt", "out"])
+def test_an_output_named_for_another_format_is_refused(runner, tmp_path, name):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,作业太多\n", encoding="utf-8")
+    out = tmp_path / name
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code != 0
+    assert ".csv, .tsv, .tab, .xlsx" in result.output
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("spelling", ["same", "dotted", "symlink", "hard link"])
