@@ -1,5 +1,6 @@
 """Commands for analysis: classify a file of answers, fit the model, re-code."""
 
+import io
 import os
 from pathlib import Path
 
@@ -22,14 +23,16 @@ analysis_cli = AppGroup("analysis", help="Theme children's answers.")
 
 @analysis_cli.command("classify")
 @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="A .csv, .tsv or .xlsx file, or - for standard output.",
+)
 def classify_command(input_path, output_path):
     """Write themes and plan task numbers for each answer in a CSV or TSV file."""
-    if _same_file(input_path, output_path):
-        raise click.ClickException(
-            f"{output_path}: --input and --output are the same file; write the "
-            "output to another file so that the answers are kept."
-        )
+    _check_output(input_path, output_path)
     try:
         rows = tables.read_answers(input_path)
     except tables.InputError as exc:
@@ -38,11 +41,40 @@ def classify_command(input_path, output_path):
         raise click.ClickException(f"{input_path}: {exc.strerror}") from None
 
     out = _coded(rows, _codebook())
+    _write(output_path, out)
+    where = "standard output" if output_path == "-" else output_path
+    click.echo(f"{len(out)} answers classified into {where}", err=True)
+
+
+def _check_output(input_path: str, output_path: str):
+    """Refuse an output that would not be what its name says, or the input."""
+    if output_path == "-":
+        return
+    if Path(output_path).suffix.lower() not in tables.OUTPUT_SUFFIXES:
+        raise click.ClickException(
+            f"{output_path}: the output is written as CSV, TSV or XLSX; name it "
+            f"with one of the endings {', '.join(tables.OUTPUT_SUFFIXES)}, or use "
+            "- for standard output."
+        )
+    if _same_file(input_path, output_path):
+        raise click.ClickException(
+            f"{output_path}: --input and --output are the same file; write the "
+            "output to another file so that the answers are kept."
+        )
+
+
+def _write(output_path: str, rows: list[dict]):
+    """Write the coded rows to a file, or to standard output for `-`."""
+    if output_path == "-":
+        buffer = io.StringIO()
+        tables.write_csv(buffer, rows)
+        # bytes, so that the table is UTF-8 whatever the terminal's encoding
+        click.echo(buffer.getvalue().encode(), nl=False)
+        return
     try:
-        tables.write_classified(output_path, out)
+        tables.write_classified(output_path, rows)
     except OSError as exc:
         raise click.ClickException(f"{output_path}: {exc.strerror}") from None
-    click.echo(f"{len(out)} answers classified into {output_path}", err=True)
 
 
 def _coded(rows: list[dict], codebook) -> list[dict]:

@@ -10,7 +10,6 @@ answer's tasks. `data/learned.npz` holds the fitted weights; inference needs
 only numpy, fitting needs scikit-learn (`flask --app app analysis learn`).
 """
 
-import csv
 import hashlib
 import io
 import logging
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis import tables
+from analysis.text import visible
 from analysis.tokenize import stopwords
 from core import DATA_DIR
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MODEL_PATH = DATA_DIR / "learned.npz"
 TRAINING_DIR = DATA_DIR / "training"
+CODED_COLUMNS = ("id", "text", "tasks")
 TASKS = 32
 #: a task is given when its score (a probability) reaches this
 THRESHOLD = 0.4
@@ -259,41 +261,55 @@ def save_model(model: Model, path: Path) -> None:
 
 
 def read_coded(paths: Iterable[Path]) -> list[Coded]:
-    """Read hand-coded answers (columns id,text,tasks,also) from CSV files."""
-    coded = []
+    """Read hand-coded answers (columns id,text,tasks,also) from CSV files.
+
+    A file is read by the rules of answer tables (analysis.tables): a line with
+    more fields than the header, one that ends before its tasks, a quote left
+    open or a column named twice is refused with its line. An id may appear
+    once across all the files.
+    """
+    coded, seen = [], {}
     for path in paths:
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                coded += _coded_rows(path, csv.DictReader(handle))
-        except UnicodeDecodeError as exc:
-            raise TrainingError(
-                f"{path.name} is not UTF-8 (byte {exc.start}): save it again as "
-                "CSV UTF-8"
-            ) from None
-        except csv.Error as exc:
-            raise TrainingError(f"{path.name}: {exc}") from None
+        coded += _coded_rows(path, _table(path), seen)
     return coded
 
 
-def _coded_rows(path: Path, reader: csv.DictReader) -> list[Coded]:
+def _table(path: Path) -> list[tuple[int, dict]]:
+    """Return one coded file's rows with their lines, or say what is wrong."""
+    try:
+        return tables.read_rows(path, CODED_COLUMNS)
+    except tables.InputError as exc:
+        raise TrainingError(f"{path.name}: {exc}") from None
+
+
+def _coded_rows(path: Path, rows, seen: dict[str, tuple[str, int]]) -> list[Coded]:
     """Return the coded answers of one file, refusing rows a coder did not mean."""
-    missing = {"id", "text", "tasks"} - set(reader.fieldnames or ())
-    if missing:
-        raise TrainingError(f"{path.name} lacks the column(s) {sorted(missing)}")
-    rows, seen = [], {}
-    for line, row in enumerate(reader, start=2):
-        key, text = (row["id"] or "").strip(), (row["text"] or "").strip()
+    coded = []
+    for line, row in rows:
+        key, text = visible(row["id"]).strip(), row["text"].strip()
         if not key or not text:
             raise TrainingError(f"{path.name}, line {line}: needs an id and a text")
-        if key in seen:
-            raise TrainingError(
-                f"{path.name}, line {line}: id {key!r} is also on line {seen[key]}"
-            )
-        seen[key] = line
+        _check_new(key, (path.name, line), seen)
         tasks = _numbers(row["tasks"], path, line)
         also = _numbers(row.get("also"), path, line) - tasks
-        rows.append(Coded(text, frozenset(tasks), frozenset(also)))
-    return rows
+        coded.append(Coded(text, frozenset(tasks), frozenset(also)))
+    return coded
+
+
+def _check_new(key: str, where: tuple[str, int], seen: dict[str, tuple[str, int]]):
+    """Refuse an id already read, in this file or an earlier one; note it if new."""
+    if key not in seen:
+        seen[key] = where
+        return
+    (name, line), (first_name, first_line) = where, seen[key]
+    if first_name == name:
+        raise TrainingError(
+            f"{name}, line {line}: id {key!r} is also on line {first_line}"
+        )
+    raise TrainingError(
+        f"{name}, line {line}: id {key!r} is also in {first_name}, line "
+        f"{first_line}; an id may appear only once across the training files"
+    )
 
 
 def _numbers(cell: str | None, path: Path, line: int) -> set[int]:

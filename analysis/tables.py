@@ -1,17 +1,23 @@
 """Read answer tables staff bring in (CSV or TSV) and write classified tables.
 
+The hand-coded answers the model is fitted on are read by the same rules
+(`read_rows`), with their own checks of ids and codes (analysis.learned).
+
 Input comes from Excel, survey tools and hand-typed sheets: comma- or
 tab-separated, UTF-8 with or without a BOM, with at least the columns `id`
 and `text`. A table that would lose or mix up answers is refused with the line
-to mend: a line with more fields than the header (an unquoted comma), a quote
-left open, a column named twice, an empty or repeated id.
+to mend: a line with more fields than the header (an unquoted comma), a line
+that ends before its text (a line break outside quotes), a quote left open, a
+column named twice, an empty or repeated id.
 
 Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
-tab-separated when its name ends in .tsv. A cell that starts with = + - or @
-gets a leading ' as in the site's exports (`exports.neutralise`), so that a
-spreadsheet never runs it; an id that is a plain negative number such as -2 is
-left as it is, since a spreadsheet reads it as that number and the output
-still matches the input's id.
+tab-separated when its name ends in .tsv, or an XLSX workbook of text cells
+for .xlsx; on standard output it is CSV with no BOM, for the program it is
+piped into. In every form, a cell that starts with = + - or @ gets a leading '
+as in the site's exports (`exports.neutralise`), so that a spreadsheet never
+runs it; an id that is a plain negative number such as -2 is left as it is,
+since a spreadsheet reads it as that number and the output still matches the
+input's id.
 """
 
 import csv
@@ -30,6 +36,7 @@ REQUIRED = ("id", "text")
 OUTPUT_COLUMNS = ("id", "themes", "tasks")
 DELIMITERS = (",", "\t", ";", "|")
 TAB_SUFFIXES = (".tsv", ".tab")
+OUTPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx")
 #: a plain negative number, which a spreadsheet reads as a number, not a formula
 NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
 SEPARATOR_NAMES = {",": "a comma", "\t": "a tab", ";": "a semicolon", "|": "a bar"}
@@ -41,6 +48,20 @@ class InputError(ValueError):
 
 def read_answers(path) -> list[dict]:
     """Return the rows of a CSV or TSV answer table as dicts, in file order."""
+    rows, seen = [], {}
+    for line, row in read_rows(path):
+        _check_id(line, row["id"], seen)
+        rows.append(row)
+    log.info("Answer table read: %s rows", len(rows))
+    return rows
+
+
+def read_rows(path, required=REQUIRED) -> list[tuple[int, dict]]:
+    """Return each row of a CSV or TSV table with the line it starts on.
+
+    The table must have the `required` columns, and every line must reach
+    them; a line that would lose or mix up text is refused. Ids are not checked.
+    """
     path = Path(path)
     text = _decode(path.read_bytes())
     if not text.strip():
@@ -48,9 +69,7 @@ def read_answers(path) -> list[dict]:
 
     delimiter = _delimiter(text, path.suffix.lower())
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = _rows(_records(reader), delimiter)
-    log.info("Answer table read: %s rows", len(rows))
-    return rows
+    return list(_rows(_records(reader), delimiter, required))
 
 
 def _records(reader) -> Iterator[tuple[int, list[str]]]:
@@ -90,20 +109,18 @@ def _broken(start: int, end: int, exc: csv.Error) -> str:
     )
 
 
-def _rows(records, delimiter: str) -> list[dict]:
-    """Return the records after the header as dicts keyed by column name."""
+def _rows(records, delimiter: str, required) -> Iterator[tuple[int, dict]]:
+    """Yield the records after the header as dicts keyed by column name."""
     _, header = next(records)
     header = [name.strip().lstrip("\ufeff") for name in header]
-    columns = _columns(header)
-    rows, seen = [], {}
+    columns = _columns(header, required)
+    positions = {name: columns.index(name) for name in required}
     for line, values in records:
         if not any(v.strip() for v in values):
             continue
         _check_width(line, values, len(header), delimiter)
-        row = _row(columns, values)
-        _check_id(line, row["id"], seen)
-        rows.append(row)
-    return rows
+        _check_reach(line, values, positions, delimiter)
+        yield line, _row(columns, values)
 
 
 def _check_width(line: int, values: list[str], width: int, delimiter: str):
@@ -116,6 +133,20 @@ def _check_width(line: int, values: list[str], width: int, delimiter: str):
         f"line {line} has {len(values)} fields but the header has {width}: "
         f"{name} inside an answer splits it. Put a text that holds {name} in "
         "double quotes" + (f", e.g. {example}." if delimiter != "\t" else ".")
+    )
+
+
+def _check_reach(line: int, values: list[str], positions: dict, delimiter: str):
+    """Refuse a line that ends before a column it needs, which would read as empty."""
+    missing = " and ".join(name for name, at in positions.items() if at >= len(values))
+    if not missing:
+        return
+    fields = "1 field" if len(values) == 1 else f"{len(values)} fields"
+    raise InputError(
+        f"line {line} has {fields} and ends before its {missing} column, so its "
+        f"{missing} would be read as empty: a line break outside quotes splits an "
+        "answer. Put a text that holds a line break in double quotes, and keep "
+        f"the separator ({SEPARATOR_NAMES[delimiter]}) before an empty field."
     )
 
 
@@ -169,18 +200,24 @@ def _delimiter(text: str, suffix: str) -> str:
     return ","
 
 
-def _columns(header: list[str]) -> list[str]:
-    """Return the column names to use, `id` and `text` found case-insensitively."""
+def _columns(header: list[str], required=REQUIRED) -> list[str]:
+    """Return the column names to use, the `required` ones found case-insensitively."""
     lowered = [name.lower() for name in header]
-    missing = [name for name in REQUIRED if name not in lowered]
+    missing = [name for name in required if name not in lowered]
     if missing:
         shown = ", ".join(header) if any(header) else "(none)"
         raise InputError(
-            f"missing column {' and '.join(missing)}: the file needs the columns "
-            f"id and text; the header found was: {shown}"
+            f"missing column {_listed(missing)}: the file needs the columns "
+            f"{_listed(required)}; the header found was: {shown}"
         )
     _check_unique(header, lowered)
-    return [name.lower() if name.lower() in REQUIRED else name for name in header]
+    return [name.lower() if name.lower() in required else name for name in header]
+
+
+def _listed(names) -> str:
+    """Join names as prose: `id`, `id and text`, `id, text and tasks`."""
+    names = list(names)
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def _check_unique(header: list[str], lowered: list[str]):
@@ -204,21 +241,50 @@ def _row(columns: list[str], values: list[str]) -> dict:
 
 
 def write_classified(path, rows: Iterable[Mapping]) -> int:
-    """Write `id,themes,tasks` rows as UTF-8 CSV (TSV for .tsv) with a BOM.
+    """Write `id,themes,tasks` rows as XLSX, or as UTF-8 CSV (TSV for .tsv) with a BOM.
 
     Return the count of rows written.
     """
-    count = 0
-    delimiter = "\t" if Path(path).suffix.lower() in TAB_SUFFIXES else ","
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, delimiter=delimiter)
-        writer.writerow(OUTPUT_COLUMNS)
-        for row in rows:
-            cells = (_cell(row.get(name, "")) for name in OUTPUT_COLUMNS)
-            writer.writerow([_as_text(cell) for cell in cells])
-            count += 1
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        count = _write_xlsx(path, rows)
+    else:
+        delimiter = "\t" if suffix in TAB_SUFFIXES else ","
+        with open(path, "w", encoding="utf-8-sig", newline="") as out:
+            count = write_csv(out, rows, delimiter)
     log.info("Classified table written: %s rows", count)
     return count
+
+
+def _write_xlsx(path, rows: Iterable[Mapping]) -> int:
+    """Write the rows as one sheet of text cells; return the count."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="classified")
+    sheet.append(OUTPUT_COLUMNS)
+    count = 0
+    for row in rows:
+        sheet.append(_cells(row))
+        count += 1
+    workbook.save(path)
+    return count
+
+
+def write_csv(out, rows: Iterable[Mapping], delimiter=",") -> int:
+    """Write `id,themes,tasks` rows as CSV to an open text stream; return the count."""
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(OUTPUT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(_cells(row))
+        count += 1
+    return count
+
+
+def _cells(row: Mapping) -> list[str]:
+    """Return a row's output cells, none of which a spreadsheet would run."""
+    return [_as_text(_cell(row.get(name, ""))) for name in OUTPUT_COLUMNS]
 
 
 def _as_text(cell: str) -> str:

@@ -3,6 +3,7 @@
 import csv
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from analysis.codebook import load_codebook
@@ -67,8 +68,8 @@ def test_csv_with_bom_and_chinese(runner, tmp_path):
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"name,words\nx,y\n", b"id,text\n1,\xff\xfe\xfa\n"],
-    ids=["empty", "missing columns", "not utf-8"],
+    [b"", b"name,words\nx,y\n", b"id,text\n1,\xff\xfe\xfa\n", b"id,text\n1\n"],
+    ids=["empty", "missing columns", "not utf-8", "no text field"],
 )
 def test_bad_input_gets_a_clear_message(runner, tmp_path, content):
     source = tmp_path / "in.csv"
@@ -85,6 +86,15 @@ def test_bad_input_gets_a_clear_message(runner, tmp_path, content):
     assert not out.exists()
 
 
+def test_an_empty_text_is_coded_as_an_empty_answer(runner, tmp_path):
+    result, out = _classify(runner, tmp_path, "id,text\n1,\n2,作业太多\n")
+
+    assert result.exit_code == 0, result.output
+    rows = _read(out)
+    assert rows[0] == {"id": "1", "themes": "", "tasks": ""}
+    assert rows[1]["tasks"] != ""
+
+
 def test_tsv_output_and_formula_ids(runner, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("id,text\n=1+1,作业太多\n-2,不知道\n", encoding="utf-8")
@@ -98,6 +108,58 @@ def test_tsv_output_and_formula_ids(runner, tmp_path):
     rows = _read_tsv(out)
     assert list(rows[0]) == ["id", "themes", "tasks"]
     assert [r["id"] for r in rows] == ["'=1+1", "-2"]
+
+
+def test_a_dash_output_writes_the_table_to_standard_output(
+    runner, tmp_path, monkeypatch
+):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n=1+1,作业太多\n2,不知道\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", "-"]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [(r["id"], r["tasks"]) for r in rows] == [("'=1+1", "7"), ("2", "")]
+    assert "2 answers classified into standard output" in result.stderr
+    assert "codebook version" not in result.stdout
+    assert not (tmp_path / "-").exists()
+
+
+def test_an_xlsx_output_is_a_workbook_of_text_cells(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n=1+1,作业太多\n-2,不知道\n007,公园\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["id", "themes", "tasks"]
+    assert [row[0] for row in rows[1:]] == ["'=1+1", "-2", "007"]
+    assert rows[1][2] == "7"
+    assert "f" not in {cell.data_type for row in sheet.iter_rows() for cell in row}
+
+
+@pytest.mark.parametrize("name", ["out.xls", "out.ods", "out.txt", "out"])
+def test_an_output_named_for_another_format_is_refused(runner, tmp_path, name):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,作业太多\n", encoding="utf-8")
+    out = tmp_path / name
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code != 0
+    assert ".csv, .tsv, .tab, .xlsx" in result.output
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("spelling", ["same", "dotted", "symlink", "hard link"])

@@ -164,6 +164,10 @@ def test_written_cells_accept_strings_and_sets(tmp_path):
             ["line 2", "quote opened on this line", "line 3"],
         ),
         ('id,text\n1,"我要"公园\n', ["line 2", "quoted text is followed"]),
+        ("id,text\n1,作业太多\n2\n", ["line 3 has 1 field", "before its text"]),
+        ("id,text\n1,作业太多\n还有公园\n", ["line 3 has 1 field", "line break"]),
+        ("id,age,text\n1,8\n", ["line 2 has 2 fields", "before its text column"]),
+        ("text,id\n作业\n", ["line 2 has 1 field", "before its id column"]),
         ("id,text,text\n1,作业,公园\n", ["column text appears twice"]),
         ("ID,Text,id\n1,作业,2\n", ["column id appears twice", "columns 1 and 3"]),
         ("id,text\n1,作业太多\n,公园\n", ["line 3 has no id"]),
@@ -184,6 +188,10 @@ def test_written_cells_accept_strings_and_sets(tmp_path):
         "unclosed quote",
         "quote closed lines later",
         "text after a closing quote",
+        "no text field",
+        "line break outside quotes",
+        "text column not reached",
+        "id column not reached",
         "duplicate text column",
         "duplicate id column in other case",
         "empty id",
@@ -208,6 +216,17 @@ def test_empty_fields_beyond_the_header_lose_nothing_and_are_read(tmp_path):
     rows = read_answers(path)
 
     assert [row["text"] for row in rows] == ["作业太多", "公园"]
+
+
+def test_an_empty_text_field_and_missing_columns_after_it_are_read(tmp_path):
+    path = _write(tmp_path, "in.csv", "id,text,age\n1,\n2,公园\n")
+
+    rows = read_answers(path)
+
+    assert rows == [
+        {"id": "1", "text": "", "age": ""},
+        {"id": "2", "text": "公园", "age": ""},
+    ]
 
 
 def test_quotes_inside_an_unquoted_text_are_kept(tmp_path):

@@ -175,7 +175,7 @@ def test_fitting_refuses_tasks_with_too_few_coded_answers(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("id,text,also\n1,作业,\n", "lacks the column"),
+        ("id,text,also\n1,作业,\n", "bad.csv: missing column tasks"),
         ("id,text,tasks,also\n1,作业,33,\n", "line 2: '33' is not a task"),
         ("id,text,tasks,also\n1,作业,7,x\n", "line 2: 'x' is not a task"),
         ("id,text,tasks,also\n1,,7,\n", "line 2: needs an id and a text"),
@@ -184,6 +184,34 @@ def test_fitting_refuses_tasks_with_too_few_coded_answers(tmp_path):
             "id,text,tasks,also\n1,作业,7,\n1,公园,18,\n",
             "line 3: id '1' is also on line 2",
         ),
+        (
+            "id,age,text,tasks,also\nZ1,9,作业多,7,\nZ2,9,作业多,7,,extra\n",
+            "bad.csv: line 3 has 6 fields but the header has 5",
+        ),
+        (
+            "id,age,text,tasks,also\nZ1,9,作业多\n",
+            "bad.csv: line 2 has 3 fields and ends before its tasks column",
+        ),
+        (
+            'id,text,tasks,also\n1,"作业多,7,\n2,公园,18,\n',
+            "bad.csv: line 2: the quote opened on this line is never closed",
+        ),
+        (
+            "id,text,tasks,Tasks\n1,作业,7,18\n",
+            "bad.csv: the column Tasks appears twice",
+        ),
+    ],
+    ids=[
+        "no tasks column",
+        "no such task",
+        "not a number",
+        "empty text",
+        "empty id",
+        "repeated id",
+        "a field more than the header",
+        "no tasks field",
+        "unclosed quote",
+        "repeated column",
     ],
 )
 def test_bad_coded_files_are_refused_with_the_line(tmp_path, content, message):
@@ -192,6 +220,35 @@ def test_bad_coded_files_are_refused_with_the_line(tmp_path, content, message):
 
     with pytest.raises(learned.TrainingError, match=message):
         learned.read_coded([path])
+
+
+def test_an_id_in_two_coded_files_is_refused_naming_both(tmp_path):
+    first, second = tmp_path / "answers_A.csv", tmp_path / "answers_zz.csv"
+    first.write_text("id,text,tasks,also\nA000,公园,18,\nA001,作业,7,\n", "utf-8")
+    second.write_text("id,text,tasks,also\nZ001,秋千,18,\nA001 ,卷子,7,\n", "utf-8")
+
+    with pytest.raises(learned.TrainingError) as error:
+        learned.read_coded([first, second])
+
+    assert str(error.value).startswith(
+        "answers_zz.csv, line 3: id 'A001' is also in answers_A.csv, line 3;"
+    )
+
+
+def test_the_learn_command_refuses_an_id_in_two_files(runner, tmp_path):
+    folder = tmp_path / "training"
+    folder.mkdir()
+    _training(folder)
+    _coded_file(folder / "more.csv", [("s0", 8, "想要秋千", "18", "")])
+    output = tmp_path / "model.npz"
+
+    result = runner.invoke(
+        args=["analysis", "learn", "--training", str(folder), "--output", str(output)]
+    )
+
+    assert result.exit_code == 1
+    assert "more.csv, line 2: id 's0' is also in coded.csv, line 2" in result.output
+    assert not output.exists()
 
 
 def test_a_coded_file_not_in_utf8_is_refused_clearly(tmp_path):
