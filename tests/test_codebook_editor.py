@@ -302,6 +302,21 @@ def test_recode_pending_runs_only_queued_jobs(runner, session):
         ("(?", "关键词“(?”只有标点或符号"),
         ("公园/?", "里的“?”只有标点或符号"),
         ("秋千︔滑梯", "一次只加一个关键词"),
+        ("的+的", "关键词“的+的”的每一部分都只是常用的虚词、单个字母或数字（“的”）"),
+        ("的＋的", "关键词“的＋的”的每一部分都只是常用的虚词"),
+        ("=的+=了", "（“的”、“了”），几乎每个回答里都有，找不出主题"),
+        ("太+多", "（“太”、“多”），几乎每个回答里都有"),
+        ("的/秋千+了", "关键词“的/秋千+了”的每一部分都只是常用的虚词"),
+        ("a+的", "（“a”、“的”）"),
+        ("-的+了", "整个主题就几乎什么也找不到了"),
+        ("秋千+坏!的+了", "里“!”后面的部分都只是常用的虚词"),
+        ("秋千!a", "这个关键词就几乎什么也找不到了"),
+        ("我们", "“我们”是常用的虚词"),
+        ("1", "关键词“1”只是一个字母或数字"),
+        ("a", "关键词“a”只是一个字母或数字"),
+        ("=a", "关键词“=a”里的“a”只是一个字母或数字"),
+        ("Ｂ", "关键词“Ｂ”里的“b”只是一个字母或数字"),
+        ("-7", "关键词“-7”里的“7”只是一个字母或数字"),
     ],
 )
 def test_junk_keywords_are_explained_and_not_saved(
@@ -320,7 +335,17 @@ def test_junk_keywords_are_explained_and_not_saved(
 
 
 @pytest.mark.parametrize(
-    "keyword", ["秋千", "秋千+坏", "=滑梯", "-公园+收费", "滑梯+的"]
+    "keyword",
+    [
+        "秋千",
+        "秋千+坏",
+        "=滑梯",
+        "-公园+收费",
+        "滑梯+的",
+        "的+滑梯!滑梯坏了",
+        "wifi",
+        "5g",
+    ],
 )
 def test_keywords_with_their_marks_are_saved(client, staff, session, keyword):
     base = use_test_codebook(session)
@@ -347,6 +372,28 @@ def test_a_new_theme_with_a_junk_keyword_is_refused(client, staff, session):
     assert page.status_code == 400
     assert "“的”是常用的虚词" in page.get_data(as_text=True)
     assert len(_versions(session)) == 1
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ("攀岩\n的+的", "关键词“的+的”的每一部分都只是常用的虚词"),
+        ("攀岩；a", "关键词“a”只是一个字母或数字"),
+        ("1\n攀岩", "关键词“1”只是一个字母或数字"),
+    ],
+)
+def test_a_new_theme_with_a_pattern_every_answer_has_is_refused(
+    client, staff, session, keywords, message
+):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post("/codebook/theme", data={**data, "keywords": keywords})
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
 
 
 def test_blank_lines_between_a_new_theme_keywords_are_skipped(client, staff, session):
