@@ -223,10 +223,10 @@ def _stands_alone(term: str, text: str, found: set[str], index: Index) -> bool:
 
 def _vetoed(vetoes: tuple[Rule, ...], text: str) -> bool:
     """Tell whether any of a pattern's own vetoes matches `text`."""
-    return any(_matches(veto, text) for veto in vetoes)
+    return any(matches(veto, text) for veto in vetoes)
 
 
-def _matches(rule: Rule, text: str) -> bool:
+def matches(rule: Rule, text: str) -> bool:
     """Tell whether `rule` matches anywhere in `text`, its own vetoes considered."""
     if not _filled(rule.parts, text):
         return False

@@ -169,7 +169,7 @@ def _theme(row: dict, line: int) -> Theme:
     rules, vetoes = [], []
     for pattern in _split(row["keywords"]):
         target = vetoes if pattern.startswith("-") else rules
-        rule = _rule(pattern.lstrip("-"), line)
+        rule = parse_pattern(pattern.lstrip("-"), line)
         if rule:
             target.append(rule)
     if not rules:
@@ -191,7 +191,7 @@ def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _rule(pattern: str, line: int = 0) -> Rule | None:
+def parse_pattern(pattern: str, line: int = 0) -> Rule | None:
     """Parse `=a/b+c!d` into parts of texts, normalised like the answers are."""
     main, *unless = pattern.split(UNLESS)
     parts = _parts(main)

@@ -225,6 +225,9 @@ def add_keyword(text: str, theme: str, keyword: str) -> tuple[str, str]:
     keywords = _split(row.get("keywords"))
     if keyword in keywords:
         raise EditError(f"主题 {theme} 已经有关键词“{keyword}”。")
+    message = keyword_check.silencing(theme, [keyword], [*keywords, keyword])
+    if message:
+        raise EditError(message)
     row["keywords"] = ";".join([*keywords, keyword])
     return write_rows(header, rows), f"给 {theme} 加关键词 {keyword}"
 
@@ -276,6 +279,9 @@ def add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
     words = list(dict.fromkeys(_clean_keyword(word) for word in pieces))
     if not words:
         raise EditError("新主题至少要有一个关键词。")
+    message = keyword_check.silencing(key, words, words)
+    if message:
+        raise EditError(message)
     numbers = parse_tasks(tasks)
     rows.append(
         {

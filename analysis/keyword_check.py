@@ -4,12 +4,14 @@ The codebook parser (analysis.codebook) reads whatever the file holds; the
 editor also refuses patterns that would find a theme in nearly every answer or
 in none: nothing left once normalised, only punctuation or symbols, an empty
 side of `+`, `/` or `!`, or parts that every answer has: function words from
-data/stopwords.txt and lone Latin letters or digits.
+data/stopwords.txt and lone Latin letters or digits. A `-` veto that matches one
+of its row's own one-part keywords is refused too: it would silence the theme.
 """
 
 import unicodedata
 
-from analysis.codebook import UNLESS, WHOLE
+from analysis.classify import matches
+from analysis.codebook import UNLESS, WHOLE, parse_pattern
 from analysis.text import normalise, visible
 from analysis.tokenize import stopwords
 
@@ -47,6 +49,32 @@ def problem(keyword: str) -> str | None:
             _parts(veto), shown, "里“!”后面的部分", OWN_VETO
         )
     return message
+
+
+def silencing(theme: str, new: list[str], keywords: list[str]) -> str | None:
+    """Return why a row's `-` veto would silence one of its own one-part keywords.
+
+    Only pairs with one of the `new` keywords are checked, so a row saved
+    before this check can still be given other keywords.
+    """
+    folded = {word: unicodedata.normalize("NFKC", word).strip() for word in keywords}
+    vetoes = [word for word in keywords if folded[word].startswith(VETO)]
+    singles = [word for word in keywords if word not in vetoes]
+    for veto in vetoes:
+        rule = parse_pattern(folded[veto].lstrip(VETO))
+        for word in singles:
+            own = parse_pattern(folded[word])
+            if len(own.parts) > 1 or not {veto, word} & set(new):
+                continue
+            text = next((t for t in own.parts[0].texts if matches(rule, t)), None)
+            if text:
+                return (
+                    f"整行否定词“{veto}”会让主题 {theme} 失效：回答里有主题自己的"
+                    f"关键词“{text}”时，这个否定词也在，整个主题就不算了。请把否定词"
+                    "写得更具体（例如 -垃圾食品），或只给一个关键词加它自己的否定"
+                    "（例如 滑梯!滑梯坏了）。"
+                )
+    return None
 
 
 def _parts(side: str) -> list[list[str]]:

@@ -363,6 +363,73 @@ def test_keywords_with_their_marks_are_saved(client, staff, session, keyword):
     )
 
 
+VETOED_CODEBOOK = (
+    "theme,label,tasks,keywords,notes\n"
+    "playground,滑梯秋千等游乐设施,18,滑梯/秋千;蹦床+坏;-滑梯+收费,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "silenced"),
+    [("-滑梯", "滑梯"), ("－秋千", "秋千"), ("-滑", "滑梯"), ("-=滑梯", "滑梯")],
+)
+def test_a_veto_that_silences_the_theme_own_keyword_is_refused(
+    client, staff, session, keyword, silenced
+):
+    base = use_test_codebook(session, VETOED_CODEBOOK)
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "playground", "keyword": keyword, "base": base},
+    )
+
+    assert page.status_code == 400
+    assert (
+        f"整行否定词“{keyword}”会让主题 playground 失效：回答里有主题自己的"
+        f"关键词“{silenced}”时" in page.get_data(as_text=True)
+    )
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
+
+
+def test_a_keyword_an_existing_veto_would_silence_is_refused(client, staff, session):
+    base = use_test_codebook(session, VETOED_CODEBOOK.replace("+收费", ""))
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "playground", "keyword": "大滑梯", "base": base},
+    )
+
+    assert page.status_code == 400
+    assert "整行否定词“-滑梯”会让主题 playground 失效" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("keyword", ["-滑梯+坏", "-蹦床", "-滑梯坏了"])
+def test_a_veto_narrower_than_the_theme_keywords_is_saved(
+    client, staff, session, keyword
+):
+    base = use_test_codebook(session, VETOED_CODEBOOK)
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "playground", "keyword": keyword, "base": base},
+    )
+
+    assert page.status_code == 303
+    assert keyword in _keywords(session, "playground")
+
+
+def test_a_new_theme_whose_veto_silences_its_keyword_is_refused(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post("/codebook/theme", data={**data, "keywords": "攀岩\n-攀岩"})
+
+    assert page.status_code == 400
+    assert "整行否定词“-攀岩”会让主题 climbing 失效" in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+
+
 def test_a_new_theme_with_a_junk_keyword_is_refused(client, staff, session):
     base = use_test_codebook(session)
     data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
