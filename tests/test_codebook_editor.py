@@ -13,7 +13,12 @@ from analysis.codebook import load_codebook
 from analysis.models import AnswerTask, AnswerTheme
 from analysis.models_reports import CodebookVersion, RecodeJob
 from core.models import utcnow
-from tests.test_reports_data import PARK, add_children, use_test_codebook
+from tests.test_reports_data import (
+    PARK,
+    TEST_CODEBOOK,
+    add_children,
+    use_test_codebook,
+)
 
 CLIMB = "我们想要一面攀岩墙"
 
@@ -161,6 +166,16 @@ def test_adding_a_theme(app, client, staff, session, make_launch):
             {"key": "parks", "label": "x", "tasks": "1", "keywords": "x"},
             "已经有主题 parks",
         ),
+        (
+            "theme",
+            {"key": "task_26", "label": "校园安全", "tasks": "26", "keywords": "打架"},
+            "主题代号不能以 task_ 开头：task_26 这样的代号是学习模型据相似回答加的任务",
+        ),
+        (
+            "theme",
+            {"key": "emergent_x", "label": "攀岩", "tasks": "14", "keywords": "攀岩"},
+            "主题代号不能以 emergent_ 开头：这样的代号留给在“候选新主题”页上命名的主题",
+        ),
     ],
 )
 def test_bad_changes_are_explained_and_not_saved(
@@ -174,6 +189,30 @@ def test_bad_changes_are_explained_and_not_saved(
     assert message in page.get_data(as_text=True)
     assert len(_versions(session)) == 1
     assert _jobs(session) == []
+
+
+def test_only_the_candidates_page_names_emergent_themes(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "emergent_x", "label": "攀岩", "tasks": "14", "keywords": "攀岩"}
+    text = codebook_store.current_text(session)
+
+    page = client.post("/codebook/candidate", data={**data, "base": base})
+    added, note = codebook_store.add_candidate(text, **data)
+
+    assert page.status_code == 404
+    assert codebook_store.codebook_from_text(added).theme("emergent_x").tasks == (14,)
+    assert note == "新增主题 emergent_x"
+    with pytest.raises(codebook_store.EditError, match="要以 emergent_ 开头"):
+        codebook_store.add_candidate(text, **{**data, "key": "climbing"})
+
+
+def test_a_version_saved_with_a_reserved_key_still_reads(client, staff, session):
+    rows = "task_26,校园安全,26,打架,\n"
+    use_test_codebook(session, TEST_CODEBOOK + rows)
+
+    assert analysis_ops.current_codebook(session).theme("task_26").tasks == (26,)
+    assert client.get("/codebook").status_code == 200
+    assert client.get("/reports/").status_code == 200
 
 
 def test_an_edit_from_a_stale_page_is_refused(client, staff, session):
