@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from analysis import learned
-from analysis.codebook import Codebook, Index, Part, Rule, load_codebook
+from analysis.codebook import (
+    MODEL_PREFIX,
+    Codebook,
+    Index,
+    Part,
+    Rule,
+    load_codebook,
+)
 from analysis.sounds import Fix
 from analysis.text import normalise
 from analysis.tokenize import tokenizer, tokens_normalised
@@ -153,7 +160,7 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
 
 def similar_theme(number: int) -> tuple[str, str]:
     """Return the key and label of a task given by the model alone."""
-    return f"task_{number:02d}", f"第{number}项任务（据相似回答）"
+    return f"{MODEL_PREFIX}{number:02d}", f"第{number}项任务（据相似回答）"
 
 
 def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
@@ -223,10 +230,10 @@ def _stands_alone(term: str, text: str, found: set[str], index: Index) -> bool:
 
 def _vetoed(vetoes: tuple[Rule, ...], text: str) -> bool:
     """Tell whether any of a pattern's own vetoes matches `text`."""
-    return any(_matches(veto, text) for veto in vetoes)
+    return any(matches(veto, text) for veto in vetoes)
 
 
-def _matches(rule: Rule, text: str) -> bool:
+def matches(rule: Rule, text: str) -> bool:
     """Tell whether `rule` matches anywhere in `text`, its own vetoes considered."""
     if not _filled(rule.parts, text):
         return False

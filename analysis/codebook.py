@@ -43,6 +43,15 @@ TASK_RANGE = range(1, 33)
 
 WHOLE = "="
 UNLESS = "!"
+#: key prefixes of themes the product makes itself: a task the learned model
+#: adds (task_26, analysis.classify) and a candidate named on the candidates
+#: page (analysis.emergent_ops); staff give their own themes other keys
+MODEL_PREFIX = "task_"
+EMERGENT_PREFIX = "emergent_"
+RESERVED = {
+    MODEL_PREFIX: "the tasks the learned model adds (task_26)",
+    EMERGENT_PREFIX: "the candidates named on the candidate themes page",
+}
 
 
 class CodebookError(ValueError):
@@ -139,14 +148,18 @@ def load_codebook(path=None) -> Codebook:
     except UnicodeDecodeError as exc:
         raise CodebookError(f"{path.name} is not UTF-8 (byte {exc.start})") from None
 
-    themes = parse_codebook(text)
+    themes = parse_codebook(text, reserved=tuple(RESERVED))
     version = hashlib.sha256(raw).hexdigest()[:10]
     log.info("Codebook %s loaded with %s themes", version, len(themes))
     return build_codebook(themes, version, str(path))
 
 
-def parse_codebook(text: str) -> tuple[Theme, ...]:
-    """Parse the codebook's CSV text into themes."""
+def parse_codebook(text: str, reserved: tuple[str, ...] = ()) -> tuple[Theme, ...]:
+    """Parse the codebook's CSV text into themes; keys may not start `reserved`.
+
+    The file reserves every prefix of RESERVED; versions saved on the site
+    hold the candidates named there, and are read as saved.
+    """
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS[:4] if c not in (reader.fieldnames or [])]
     if missing:
@@ -159,9 +172,20 @@ def parse_codebook(text: str) -> tuple[Theme, ...]:
             continue
         if key in seen:
             raise CodebookError(f"line {line}: theme {key} appears twice")
+        prefix = reserved_prefix(key, reserved)
+        if prefix:
+            raise CodebookError(
+                f"line {line}: theme {key} starts with {prefix}, which is kept for "
+                f"{RESERVED[prefix]}; give the theme a key of its own"
+            )
         seen.add(key)
         themes.append(_theme(row, line))
     return tuple(themes)
+
+
+def reserved_prefix(key: str, reserved=tuple(RESERVED)) -> str | None:
+    """Return the reserved prefix a theme key starts with, or None."""
+    return next((prefix for prefix in reserved if key.startswith(prefix)), None)
 
 
 def _theme(row: dict, line: int) -> Theme:
@@ -169,7 +193,7 @@ def _theme(row: dict, line: int) -> Theme:
     rules, vetoes = [], []
     for pattern in _split(row["keywords"]):
         target = vetoes if pattern.startswith("-") else rules
-        rule = _rule(pattern.lstrip("-"), line)
+        rule = parse_pattern(pattern.lstrip("-"), line)
         if rule:
             target.append(rule)
     if not rules:
@@ -191,7 +215,7 @@ def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _rule(pattern: str, line: int = 0) -> Rule | None:
+def parse_pattern(pattern: str, line: int = 0) -> Rule | None:
     """Parse `=a/b+c!d` into parts of texts, normalised like the answers are."""
     main, *unless = pattern.split(UNLESS)
     parts = _parts(main)

@@ -32,10 +32,13 @@ from analysis import keyword_check
 from analysis.codebook import (
     CODEBOOK_PATH,
     COLUMNS,
+    EMERGENT_PREFIX,
+    MODEL_PREFIX,
     CodebookError,
     build_codebook,
     load_codebook,
     parse_codebook,
+    reserved_prefix,
 )
 from analysis.models_reports import CodebookVersion, RecodeJob
 from core.db import get_engine
@@ -50,6 +53,14 @@ STALE_AFTER = timedelta(hours=1)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"[:80]
 CACHE_SIZE = 4
 CONFLICT = "编码本刚被别人改过，请刷新页面后再改。"
+#: why staff may not give a theme a key with a reserved prefix
+RESERVED = {
+    MODEL_PREFIX: (
+        "task_26 这样的代号是学习模型据相似回答加的任务，报告会把这个主题并进"
+        "模型的那一行，主题名称也不会显示"
+    ),
+    EMERGENT_PREFIX: "这样的代号留给在“候选新主题”页上命名的主题",
+}
 
 _cache: OrderedDict = OrderedDict()
 _cache_lock = threading.Lock()
@@ -225,6 +236,9 @@ def add_keyword(text: str, theme: str, keyword: str) -> tuple[str, str]:
     keywords = _split(row.get("keywords"))
     if keyword in keywords:
         raise EditError(f"主题 {theme} 已经有关键词“{keyword}”。")
+    message = keyword_check.silencing(theme, [keyword], [*keywords, keyword])
+    if message:
+        raise EditError(message)
     row["keywords"] = ";".join([*keywords, keyword])
     return write_rows(header, rows), f"给 {theme} 加关键词 {keyword}"
 
@@ -262,6 +276,24 @@ def set_tasks(text: str, theme: str, tasks: str) -> tuple[str, str]:
 def add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
     """Return the text with a new theme row, and a note."""
     key = (key or "").strip()
+    prefix = reserved_prefix(key)
+    if prefix:
+        raise EditError(
+            f"主题代号不能以 {prefix} 开头：{RESERVED[prefix]}。请换一个代号。"
+        )
+    return _add_theme(text, key, label, tasks, keywords)
+
+
+def add_candidate(text, key, label, tasks, keywords) -> tuple[str, str]:
+    """Return the text with a candidate named on the candidates page, and a note."""
+    if not (key or "").startswith(EMERGENT_PREFIX):
+        raise EditError(f"候选新主题的代号要以 {EMERGENT_PREFIX} 开头。")
+    return _add_theme(text, key, label, tasks, keywords)
+
+
+def _add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
+    """Return the text with a new theme row, and a note; the key is not reserved."""
+    key = (key or "").strip()
     label = (label or "").strip()
     if not THEME_KEY.match(key):
         raise EditError(
@@ -276,6 +308,9 @@ def add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
     words = list(dict.fromkeys(_clean_keyword(word) for word in pieces))
     if not words:
         raise EditError("新主题至少要有一个关键词。")
+    message = keyword_check.silencing(key, words, words)
+    if message:
+        raise EditError(message)
     numbers = parse_tasks(tasks)
     rows.append(
         {
@@ -333,6 +368,7 @@ def edit(session: Session, change: str, base: str, user_id: int, **fields):
         "remove-keyword": remove_keyword,
         "tasks": set_tasks,
         "theme": add_theme,
+        "candidate": add_candidate,
     }
     text, note = edits[change](current_text(session), **fields)
     return save(session, text, note, base, user_id)

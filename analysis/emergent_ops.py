@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from analysis import codebook_store, evidence
+from analysis.codebook import EMERGENT_PREFIX
 from analysis.codebook_store import EditError
 from analysis.disclosure import THRESHOLD, shown
 from analysis.emergent import Candidate, Text, already_decided, find_candidates
@@ -154,7 +155,7 @@ def find(session: Session, key: str) -> Candidate:
 
 def theme_key(candidate: Candidate) -> str:
     """Return the codebook key a named candidate gets."""
-    return f"emergent_{candidate.key}"
+    return f"{EMERGENT_PREFIX}{candidate.key}"
 
 
 def name(session: Session, key, label, tasks, base, user_id):
@@ -170,7 +171,7 @@ def name(session: Session, key, label, tasks, base, user_id):
     try:
         version = codebook_store.edit(
             session,
-            "theme",
+            "candidate",
             base,
             user_id,
             key=theme,

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, and_, or_, select
 
 from analysis import answer_export, evidence
+from analysis.classify import similar_theme
+from analysis.codebook import TASK_RANGE
 from analysis.disclosure import (
     HIDDEN,
     THRESHOLD,
@@ -59,6 +61,8 @@ LABELS = {
     "end": "截止月份",
     "theme": "主题",
 }
+#: the themes the learned model gives alone, one per task, with their labels
+MODEL_THEMES = dict(similar_theme(number) for number in TASK_RANGE)
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUOTES = 6
 WHO = "回答的孩子：乡镇（街道）× 年龄段"
@@ -114,6 +118,13 @@ class Options:
     tasks: dict[int, str]
     bands: tuple[str, ...] = BANDS
     genders: dict[str, str] = field(default_factory=lambda: dict(GENDERS))
+    #: tasks the learned model adds where the codebook finds none (task_26)
+    model_themes: dict[str, str] = field(default_factory=lambda: dict(MODEL_THEMES))
+
+    @property
+    def all_themes(self) -> dict[str, str]:
+        """Return every theme a report can be filtered on, the model's ones too."""
+        return {**self.model_themes, **self.themes}
 
 
 @dataclass(frozen=True)
@@ -229,7 +240,7 @@ def parse_filters(args, options: Options) -> Filters:
         "band": options.bands,
         "gender": options.genders,
         "survey": options.surveys,
-        "theme": options.themes,
+        "theme": options.all_themes,
     }
     values, errors = {}, []
     for name in LABELS:
@@ -407,7 +418,7 @@ def build(session: Session, filters: Filters, options: Options) -> Report:
 
     themes = _themes(session, [row.answer_id for row in rows])
     stored = {t: label for hits in themes.values() for t, label, _ in hits}
-    labels = {**options.themes, **stored}
+    labels = {**options.all_themes, **stored}
     who = _who(rows, settled, options)
     main = _main(session, rows, themes, settled, options, labels)
     if main.col_totals is not None:
@@ -769,7 +780,7 @@ def describe(filters: Filters, options: Options, versions, now=None) -> list[tup
         "band": {b: f"{b} 岁" for b in options.bands},
         "gender": options.genders,
         "survey": options.surveys,
-        "theme": options.themes,
+        "theme": options.all_themes,
     }
     chosen = [
         f"{LABELS[name]}：{names[name].get(value, value) if name in names else value}"

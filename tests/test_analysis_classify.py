@@ -296,6 +296,12 @@ def test_codebook_version_follows_its_content(tmp_path):
         ("speed,车太快,20,斑马线,\nspeed,又一行,20,马路,\n", "appears twice"),
         ("speed,车太快,20,车+快!,\n", "empty side of !"),
         ("speed,车太快,20,斑马线;!快递,\n", "empty side of !"),
+        (
+            "task_26,车太快,20,斑马线,\n",
+            "line 2: theme task_26 starts with task_, which is kept for the tasks "
+            "the learned model adds",
+        ),
+        ("emergent_x,攀岩,14,攀岩,\n", "starts with emergent_, which is kept for"),
     ],
 )
 def test_bad_codebook_rows_are_refused(tmp_path, rows, message):

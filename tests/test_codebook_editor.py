@@ -13,7 +13,12 @@ from analysis.codebook import load_codebook
 from analysis.models import AnswerTask, AnswerTheme
 from analysis.models_reports import CodebookVersion, RecodeJob
 from core.models import utcnow
-from tests.test_reports_data import PARK, add_children, use_test_codebook
+from tests.test_reports_data import (
+    PARK,
+    TEST_CODEBOOK,
+    add_children,
+    use_test_codebook,
+)
 
 CLIMB = "我们想要一面攀岩墙"
 
@@ -161,6 +166,16 @@ def test_adding_a_theme(app, client, staff, session, make_launch):
             {"key": "parks", "label": "x", "tasks": "1", "keywords": "x"},
             "已经有主题 parks",
         ),
+        (
+            "theme",
+            {"key": "task_26", "label": "校园安全", "tasks": "26", "keywords": "打架"},
+            "主题代号不能以 task_ 开头：task_26 这样的代号是学习模型据相似回答加的任务",
+        ),
+        (
+            "theme",
+            {"key": "emergent_x", "label": "攀岩", "tasks": "14", "keywords": "攀岩"},
+            "主题代号不能以 emergent_ 开头：这样的代号留给在“候选新主题”页上命名的主题",
+        ),
     ],
 )
 def test_bad_changes_are_explained_and_not_saved(
@@ -174,6 +189,30 @@ def test_bad_changes_are_explained_and_not_saved(
     assert message in page.get_data(as_text=True)
     assert len(_versions(session)) == 1
     assert _jobs(session) == []
+
+
+def test_only_the_candidates_page_names_emergent_themes(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "emergent_x", "label": "攀岩", "tasks": "14", "keywords": "攀岩"}
+    text = codebook_store.current_text(session)
+
+    page = client.post("/codebook/candidate", data={**data, "base": base})
+    added, note = codebook_store.add_candidate(text, **data)
+
+    assert page.status_code == 404
+    assert codebook_store.codebook_from_text(added).theme("emergent_x").tasks == (14,)
+    assert note == "新增主题 emergent_x"
+    with pytest.raises(codebook_store.EditError, match="要以 emergent_ 开头"):
+        codebook_store.add_candidate(text, **{**data, "key": "climbing"})
+
+
+def test_a_version_saved_with_a_reserved_key_still_reads(client, staff, session):
+    rows = "task_26,校园安全,26,打架,\n"
+    use_test_codebook(session, TEST_CODEBOOK + rows)
+
+    assert analysis_ops.current_codebook(session).theme("task_26").tasks == (26,)
+    assert client.get("/codebook").status_code == 200
+    assert client.get("/reports/").status_code == 200
 
 
 def test_an_edit_from_a_stale_page_is_refused(client, staff, session):
@@ -302,6 +341,21 @@ def test_recode_pending_runs_only_queued_jobs(runner, session):
         ("(?", "关键词“(?”只有标点或符号"),
         ("公园/?", "里的“?”只有标点或符号"),
         ("秋千︔滑梯", "一次只加一个关键词"),
+        ("的+的", "关键词“的+的”的每一部分都只是常用的虚词、单个字母或数字（“的”）"),
+        ("的＋的", "关键词“的＋的”的每一部分都只是常用的虚词"),
+        ("=的+=了", "（“的”、“了”），几乎每个回答里都有，找不出主题"),
+        ("太+多", "（“太”、“多”），几乎每个回答里都有"),
+        ("的/秋千+了", "关键词“的/秋千+了”的每一部分都只是常用的虚词"),
+        ("a+的", "（“a”、“的”）"),
+        ("-的+了", "整个主题就几乎什么也找不到了"),
+        ("秋千+坏!的+了", "里“!”后面的部分都只是常用的虚词"),
+        ("秋千!a", "这个关键词就几乎什么也找不到了"),
+        ("我们", "“我们”是常用的虚词"),
+        ("1", "关键词“1”只是一个字母或数字"),
+        ("a", "关键词“a”只是一个字母或数字"),
+        ("=a", "关键词“=a”里的“a”只是一个字母或数字"),
+        ("Ｂ", "关键词“Ｂ”里的“b”只是一个字母或数字"),
+        ("-7", "关键词“-7”里的“7”只是一个字母或数字"),
     ],
 )
 def test_junk_keywords_are_explained_and_not_saved(
@@ -320,7 +374,17 @@ def test_junk_keywords_are_explained_and_not_saved(
 
 
 @pytest.mark.parametrize(
-    "keyword", ["秋千", "秋千+坏", "=滑梯", "-公园+收费", "滑梯+的"]
+    "keyword",
+    [
+        "秋千",
+        "秋千+坏",
+        "=滑梯",
+        "-公园+收费",
+        "滑梯+的",
+        "的+滑梯!滑梯坏了",
+        "wifi",
+        "5g",
+    ],
 )
 def test_keywords_with_their_marks_are_saved(client, staff, session, keyword):
     base = use_test_codebook(session)
@@ -338,6 +402,73 @@ def test_keywords_with_their_marks_are_saved(client, staff, session, keyword):
     )
 
 
+VETOED_CODEBOOK = (
+    "theme,label,tasks,keywords,notes\n"
+    "playground,滑梯秋千等游乐设施,18,滑梯/秋千;蹦床+坏;-滑梯+收费,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "silenced"),
+    [("-滑梯", "滑梯"), ("－秋千", "秋千"), ("-滑", "滑梯"), ("-=滑梯", "滑梯")],
+)
+def test_a_veto_that_silences_the_theme_own_keyword_is_refused(
+    client, staff, session, keyword, silenced
+):
+    base = use_test_codebook(session, VETOED_CODEBOOK)
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "playground", "keyword": keyword, "base": base},
+    )
+
+    assert page.status_code == 400
+    assert (
+        f"整行否定词“{keyword}”会让主题 playground 失效：回答里有主题自己的"
+        f"关键词“{silenced}”时" in page.get_data(as_text=True)
+    )
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
+
+
+def test_a_keyword_an_existing_veto_would_silence_is_refused(client, staff, session):
+    base = use_test_codebook(session, VETOED_CODEBOOK.replace("+收费", ""))
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "playground", "keyword": "大滑梯", "base": base},
+    )
+
+    assert page.status_code == 400
+    assert "整行否定词“-滑梯”会让主题 playground 失效" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("keyword", ["-滑梯+坏", "-蹦床", "-滑梯坏了"])
+def test_a_veto_narrower_than_the_theme_keywords_is_saved(
+    client, staff, session, keyword
+):
+    base = use_test_codebook(session, VETOED_CODEBOOK)
+
+    page = client.post(
+        "/codebook/keyword",
+        data={"theme": "playground", "keyword": keyword, "base": base},
+    )
+
+    assert page.status_code == 303
+    assert keyword in _keywords(session, "playground")
+
+
+def test_a_new_theme_whose_veto_silences_its_keyword_is_refused(client, staff, session):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post("/codebook/theme", data={**data, "keywords": "攀岩\n-攀岩"})
+
+    assert page.status_code == 400
+    assert "整行否定词“-攀岩”会让主题 climbing 失效" in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+
+
 def test_a_new_theme_with_a_junk_keyword_is_refused(client, staff, session):
     base = use_test_codebook(session)
     data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
@@ -347,6 +478,28 @@ def test_a_new_theme_with_a_junk_keyword_is_refused(client, staff, session):
     assert page.status_code == 400
     assert "“的”是常用的虚词" in page.get_data(as_text=True)
     assert len(_versions(session)) == 1
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ("攀岩\n的+的", "关键词“的+的”的每一部分都只是常用的虚词"),
+        ("攀岩；a", "关键词“a”只是一个字母或数字"),
+        ("1\n攀岩", "关键词“1”只是一个字母或数字"),
+    ],
+)
+def test_a_new_theme_with_a_pattern_every_answer_has_is_refused(
+    client, staff, session, keywords, message
+):
+    base = use_test_codebook(session)
+    data = {"key": "climbing", "label": "攀岩", "tasks": "14", "base": base}
+
+    page = client.post("/codebook/theme", data={**data, "keywords": keywords})
+
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    assert len(_versions(session)) == 1
+    assert _jobs(session) == []
 
 
 def test_blank_lines_between_a_new_theme_keywords_are_skipped(client, staff, session):

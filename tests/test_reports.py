@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+from sqlmodel import select
 
 from analysis import reports
 from analysis.disclosure import HIDDEN, NOT_SPLIT, SECONDARY, Sum, recoverable
+from analysis.models import AnswerTheme
 from analysis.models_reports import RecodeJob
 from tests.test_reports_data import (
     LIBRARY,
@@ -515,3 +517,79 @@ def test_task_page_counts_a_task_the_model_added(client, session, make_launch, l
 
     assert "第14项任务（据相似回答）" in html
     assert "12 条回答" in html
+
+
+def _add_theme(session, answer_ids, theme, label):
+    """Store a theme on answers, as the learned model or an older version gave it."""
+    for answer_id in answer_ids:
+        session.add(
+            AnswerTheme(
+                answer_id=answer_id,
+                theme=theme,
+                label=label,
+                evidence="看书",
+                codebook_version="older",
+            )
+        )
+    session.commit()
+
+
+@pytest.fixture
+def modelled(session, city):
+    """The 15 liushi 9-11 children about the library also got task 26 from the model."""
+    ids = session.exec(
+        select(AnswerTheme.answer_id).where(AnswerTheme.theme == "library")
+    ).all()
+    _add_theme(session, ids, "task_26", "第26项任务（据相似回答）")
+    return ids
+
+
+def test_a_theme_the_model_added_links_to_a_report_filtered_on_it(
+    client, modelled, staff
+):
+    html = client.get("/reports/?by=theme").get_data(as_text=True)
+
+    link = '<a href="/reports/?by=theme&amp;theme=task_26">第26项任务（据相似回答）</a>'
+    assert link in html
+    page = client.get("/reports/?by=theme&theme=task_26")
+    filtered = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<option value="task_26" selected>第26项任务（据相似回答）</option>' in (
+        filtered
+    )
+    assert LIBRARY in filtered and PARK not in filtered
+
+
+@pytest.mark.parametrize("by", ["township", "band", "gender", "month"])
+def test_a_model_theme_row_links_in_every_breakdown(client, modelled, staff, by):
+    html = client.get(f"/reports/?by={by}").get_data(as_text=True)
+
+    link = f"/reports/?by={by}&amp;theme=task_26"
+    assert link in html
+    assert client.get(link.replace("&amp;", "&")).status_code == 200
+
+
+def test_a_model_theme_filters_the_report_cloud_and_exports(client, modelled, staff):
+    report = _report(client, modelled, theme="task_26")
+    cloud = client.get("/reports/cloud.png?theme=task_26")
+    rows = client.get("/reports/export.csv?theme=task_26").get_data(as_text=True)
+    answers = client.get("/reports/answers.csv?theme=task_26")
+
+    assert report.children == 15
+    assert [key for key, _ in report.main.rows] == ["library", "task_26"]
+    assert cloud.status_code == 200 and cloud.data.startswith(b"\x89PNG")
+    assert "主题：第26项任务（据相似回答）" in rows
+    assert answers.status_code == 200
+    assert answers.get_data(as_text=True).count(LIBRARY) == 15
+
+
+def test_a_theme_no_filter_offers_is_not_a_link(client, city, staff, session):
+    ids = session.exec(
+        select(AnswerTheme.answer_id).where(AnswerTheme.theme == "library")
+    ).all()
+    _add_theme(session, ids, "reading_old", "旧的读书主题")
+
+    html = client.get("/reports/?by=theme").get_data(as_text=True)
+
+    assert "旧的读书主题" in html
+    assert "theme=reading_old" not in html
