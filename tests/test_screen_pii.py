@@ -67,6 +67,23 @@ MASKED = [
     ("wo jiao ou yang na na", "wo jiao [名字]", ("name",)),
     ("wo jiao ma xiao hu", "wo jiao [名字]", ("name",)),
     ("我叫wang xiao ming", "我叫[名字]", ("name",)),
+    # a relative's name, and a name after "my name is"
+    ("我妈妈叫陈美丽", "我妈妈叫[名字]", ("name",)),
+    ("我爸爸叫王大山，是医生", "我爸爸叫[名字]，是医生", ("name",)),
+    ("我妈妈叫陈美丽我爸爸叫王大山", "我妈妈叫[名字]我爸爸叫[名字]", ("name",)),
+    ("我奶奶名叫李秀英", "我奶奶名叫[名字]", ("name",)),
+    (
+        "my name is Lily Wang and I want a park",
+        "my name is [名字] and i want a park",
+        ("name",),
+    ),
+    ("My name is Tom, I am 9", "my name is [名字], i am 9", ("name",)),
+    ("my name's Lily", "my name's [名字]", ("name",)),
+    (
+        "I am called Wang Fang and I like cats",
+        "i am called [名字] and i like cats",
+        ("name",),
+    ),
     # teachers
     ("我们老师姓陈，她很温柔", "我们老师姓[老师]，她很温柔", ("teacher",)),
     ("王老师布置的作业太多了", "[老师]布置的作业太多了", ("teacher",)),
@@ -186,6 +203,19 @@ UNCHANGED = [
     "他们在路边玩",
     "我叫“妈妈”快来",
     "我叫——我也不知道",
+    # a relative calls someone or something: 叫 meaning "call"
+    "妈妈叫我回家",
+    "妈妈叫快递",
+    "爸爸叫警察",
+    "妈妈叫救护车",
+    "妈妈叫邻居帮忙",
+    "妈妈叫弟弟去洗澡",
+    "妈妈叫小狗回来",
+    "奶奶叫我们吃饭",
+    "爸爸叫了出租车",
+    "妈妈叫醒我",
+    "my name is not important",
+    "I am happy",
     # wo jiao meaning "I call"
     "wo jiao mama lai jie wo",
     "wojiaomamalaijiewo",
