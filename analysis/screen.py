@@ -448,6 +448,7 @@ def _names(text: str) -> list[_Span]:
         + _surnames(text)
         + _described(text)
         + _companions(text)
+        + _classmates(text)
         + _titled(text)
     )
 
@@ -478,6 +479,12 @@ _SURNAME_INTRO = re.compile(
 )
 _DESCRIBED = re.compile(r"(?<![骂说叫笑当把])我是")
 _DESCRIPTION = re.compile(r"[^，。！？,.!?;；\s]{1,12}?的")
+#: 我们班的, 班上有个 or a leading 同学 before a classmate's name: a name
+#: there is masked only when a deed follows (我们班的张三老是欺负人), since
+#: things stand there too (我们班的黑板很脏)
+_CLASSMATE = re.compile(
+    rf"班(?:上|里)?(?:的|有个)|(?<![^，。！？,.!?；;\s])同学(?=[{_HAN}])"
+)
 _COMPANION = re.compile(
     r"(?<=[我的个位和跟与])(?:同学|同桌|好朋友|朋友|闺蜜|好友|室友)(?=[\u4e00-\u9fff])"
 )
@@ -565,6 +572,23 @@ def _companions(text: str) -> list[_Span]:
         if end:
             spans.append(_Span(match.end(), end, "name"))
     return spans
+
+
+def _classmates(text: str) -> list[_Span]:
+    """Mask the name in 我们班的张三老是欺负人 or 同学李四打我."""
+    spans = []
+    for match in _CLASSMATE.finditer(text):
+        end = _name_after(text, match.end(), strong=False)
+        if end and _deed_re().match(text, end):
+            spans.append(_Span(match.end(), end, "name"))
+    return spans
+
+
+@cache
+def _deed_re() -> re.Pattern:
+    """Compile what only a person does after a name: 老是欺负, 打我, 骂人."""
+    adverbs, deeds = _alternation("deed_adverb"), _alternation("deed")
+    return re.compile(rf"(?:{adverbs})?(?:{deeds})")
 
 
 def _titled(text: str) -> list[_Span]:
