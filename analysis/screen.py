@@ -849,6 +849,9 @@ def _flags(masked: str) -> tuple[Flag, ...]:
         rows += lexicon.latin_rows
     found: dict[tuple[str, int], Flag] = {}
     for row_category, pattern in rows:
+        # most rows match nothing, and a failed search costs less than an iterator
+        if not pattern.search(probe):
+            continue
         for match in pattern.finditer(probe):
             start, end = _sentence(probe, match.start(), match.end())
             sentence = probe[start:end]
