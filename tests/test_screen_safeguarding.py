@@ -156,6 +156,31 @@ DISCLOSURES = [
     ("爸爸出去打工好几年都没回来", "neglect"),
     ("没人给我做饭", "neglect"),
     ("家里没人给我做饭，我天天吃泡面", "neglect"),
+    # alone at home for days or nights, in either order
+    ("我家没人，我一个人住好几天了", "neglect"),
+    ("我一个人住好几天了", "neglect"),
+    ("我自己在家住了一个星期", "neglect"),
+    ("家里好几天都只有我一个人", "neglect"),
+    ("家里没有大人好几天了", "neglect"),
+    ("好几个晚上家里没有大人", "neglect"),
+    ("他们都出去了，家里几天都没人", "neglect"),
+    ("几天没人管我", "neglect"),
+    ("this week I was home alone for three days", "neglect"),
+    # both parents or all grown-ups away for days
+    ("爸妈好几天没回家了", "neglect"),
+    ("爸爸妈妈一个星期没回来了", "neglect"),
+    ("大人不在家好几天", "neglect"),
+    ("爸爸妈妈好几天都不在家，只有我自己", "neglect"),
+    # no grown-up at night, and afraid
+    ("晚上家里没有大人我好怕", "neglect"),
+    ("半夜家里就我一个人，我睡不着", "neglect"),
+    # a parent who left
+    ("妈妈走了再也没回来", "neglect"),
+    ("爸爸走了，再也没回来过", "neglect"),
+    ("爸爸丢下我们走了", "neglect"),
+    ("妈妈跟别人走了，不要我们了", "neglect"),
+    ("我觉得我被抛弃了", "neglect"),
+    ("my mom left me", "neglect"),
 ]
 
 ORDINARY = [
@@ -288,6 +313,27 @@ ORDINARY = [
     "药片太大吞不下去",
     "奶奶每天要吃好多药",
     "我吃了药病就好了",
+    # alone for a while, a parent on a trip, a date rather than a stay
+    "周末我一个人在家看书",
+    "我喜欢一个人玩",
+    "我一个人住一个房间",
+    "爸爸出差好几天了我想他",
+    "我好几天没见到爸爸了，他出差了",
+    "爸爸妈妈出去旅游好几天，奶奶照顾我",
+    "爸爸妈妈上班一整天不在家",
+    "前几天我一个人在家看书",
+    "三天前我一个人在家",
+    "过几天爸妈就回家了",
+    "我在奶奶家住了好几天",
+    "暑假我去外婆家住了一个星期",
+    "这道题我做了好几天",
+    "放学回家家里没人，我就去奶奶家",
+    "晚上没有人陪我玩",
+    "晚上一个人在家我不害怕",
+    # a parent back soon, a grandparent who died
+    "妈妈走了一会儿就回来了",
+    "妈妈出门买菜，很快就回来",
+    "爷爷走了",
 ]
 NAMED = {"王老师打我耳光", "我同学张三打我"}
 
@@ -360,6 +406,9 @@ def test_masking_keeps_the_words_of_an_answer(text):
         # who hits people decides the category, as for 打我
         ("我哥哥的同学经常打人", ["bullying"]),
         ("电视里有人打人", ["bullying"]),
+        # one parent away for days may leave the other at home; both is neglect
+        ("妈妈好几天没回家了", []),
+        ("爸妈好几天没回家了", ["neglect"]),
     ],
 )
 def test_borderline_choices(text, categories):
