@@ -181,6 +181,28 @@ DISCLOSURES = [
     ("妈妈跟别人走了，不要我们了", "neglect"),
     ("我觉得我被抛弃了", "neglect"),
     ("my mom left me", "neglect"),
+    # followed or watched
+    ("有人跟踪我放学回家", "abuse"),
+    ("我被人跟踪了", "abuse"),
+    ("有个叔叔天天跟着我", "abuse"),
+    ("陌生人一直跟着我", "abuse"),
+    ("someone is following me", "abuse"),
+    # someone met online asks for pictures, details, a meeting, secrecy
+    ("网友要我发照片", "abuse"),
+    ("网友要我的照片", "abuse"),
+    ("网上的人让我拍照片", "abuse"),
+    ("网上认识的哥哥让我拍视频给他", "abuse"),
+    ("游戏里的人让我开视频", "abuse"),
+    ("网友问我要家里的地址", "abuse"),
+    ("网上认识的哥哥约我见面", "abuse"),
+    ("网友让我加他微信", "abuse"),
+    ("网友送了我一个红包", "abuse"),
+    ("网友让我不要告诉爸妈", "abuse"),
+    ("网上的朋友让我不要告诉爸妈", "abuse"),
+    ("he asked me to send photos", "abuse"),
+    # told to keep something from grown-ups, the teller unnamed
+    ("叫我别告诉爸妈", "abuse"),
+    ("他叫我不要告诉任何人", "abuse"),
 ]
 
 ORDINARY = [
@@ -334,6 +356,18 @@ ORDINARY = [
     "妈妈走了一会儿就回来了",
     "妈妈出门买菜，很快就回来",
     "爷爷走了",
+    # someone close by, pictures for family, friends met online
+    "弟弟总是跟着我",
+    "小狗一直跟着我",
+    "有个小朋友一直跟着我玩",
+    "网友推荐的书很好看",
+    "网友发的视频很好笑",
+    "我和网友一起打游戏",
+    "我想发照片给奶奶看",
+    "妈妈让我发照片给奶奶",
+    "老师让我们发照片",
+    "我在网上看视频",
+    "同桌叫我别告诉老师他抄作业",
 ]
 NAMED = {"王老师打我耳光", "我同学张三打我"}
 
