@@ -203,6 +203,12 @@ DISCLOSURES = [
     # told to keep something from grown-ups, the teller unnamed
     ("叫我别告诉爸妈", "abuse"),
     ("他叫我不要告诉任何人", "abuse"),
+    # another child bullies people, or pushes the child again and again
+    ("我们班的张三老是欺负人", "bullying"),
+    ("他老是欺负人", "bullying"),
+    ("同学天天打我", "bullying"),
+    ("同学天天欺负我", "bullying"),
+    ("同学天天推我", "bullying"),
 ]
 
 ORDINARY = [
@@ -368,8 +374,14 @@ ORDINARY = [
     "老师让我们发照片",
     "我在网上看视频",
     "同桌叫我别告诉老师他抄作业",
+    # rules about bullying, the child owning up, play
+    "同学欺负人是不对的我们要制止",
+    "欺负人的同学要道歉",
+    "不要欺负人",
+    "我欺负人了，妈妈骂我",
+    "朋友推我荡秋千",
 ]
-NAMED = {"王老师打我耳光", "我同学张三打我"}
+NAMED = {"王老师打我耳光", "我同学张三打我", "我们班的张三老是欺负人"}
 
 
 @pytest.mark.parametrize(("text", "category"), DISCLOSURES)
@@ -397,6 +409,7 @@ def test_leaves_ordinary_complaints(text):
         ("我们村有几个小孩没人管", "neglect", "others"),
         ("表弟的爸妈离婚了，没人照顾他", "neglect", "others"),
         ("班上有个男生经常打人", "bullying", "others"),
+        ("我们班的张三老是欺负人", "bullying", "others"),
         ("my friend said her dad hits her", "abuse", "others"),
         ("he bullies my friend", "bullying", "others"),
         # harm done to the child itself, even when 有人 did it
