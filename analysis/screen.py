@@ -482,9 +482,8 @@ _DESCRIPTION = re.compile(r"[^，。！？,.!?;；\s]{1,12}?的")
 #: 我们班的, 班上有个 or a leading 同学 before a classmate's name: a name
 #: there is masked only when a deed follows (我们班的张三老是欺负人), since
 #: things stand there too (我们班的黑板很脏)
-_CLASSMATE = re.compile(
-    rf"班(?:上|里)?(?:的|有个)|(?<![^，。！？,.!?；;\s])同学(?=[{_HAN}])"
-)
+_CLASSMATE = re.compile(rf"班(?:上|里)?(?:的|有个)|(?P<lead>同学)(?=[{_HAN}])")
+_CLAUSE_BREAKS = "，。！？,.!?；;"
 _COMPANION = re.compile(
     r"(?<=[我的个位和跟与])(?:同学|同桌|好朋友|朋友|闺蜜|好友|室友)(?=[\u4e00-\u9fff])"
 )
@@ -578,10 +577,17 @@ def _classmates(text: str) -> list[_Span]:
     """Mask the name in 我们班的张三老是欺负人 or 同学李四打我."""
     spans = []
     for match in _CLASSMATE.finditer(text):
+        if match.group("lead") and not _opens_clause(text, match.start()):
+            continue
         end = _name_after(text, match.end(), strong=False)
         if end and _deed_re().match(text, end):
             spans.append(_Span(match.end(), end, "name"))
     return spans
+
+
+def _opens_clause(text: str, index: int) -> bool:
+    """Tell whether a clause starts at `index`: at the start or after a break."""
+    return index == 0 or text[index - 1] in _CLAUSE_BREAKS or text[index - 1].isspace()
 
 
 @cache
