@@ -444,9 +444,11 @@ def _names(text: str) -> list[_Span]:
     """Find names introduced by context: 我叫…, 我同学…, 王老师, 老师姓陈."""
     return (
         _introduced(text)
+        + _kin_names(text)
         + _surnames(text)
         + _described(text)
         + _companions(text)
+        + _classmates(text)
         + _titled(text)
     )
 
@@ -459,6 +461,14 @@ _INTRO = re.compile(
     r"|(?P<teacher>老师|校长|园长|教练|班主任)(?:的名字)?(?:叫做|名叫|叫)"
 )
 #: what may stand between 我叫 and the name: spaces, a colon, an opening quote
+#: a relative's name: 我妈妈叫陈美丽, 爸爸名叫王强; plain 叫 also means "call"
+#: after a relative (妈妈叫快递), so there the name must end the clause
+_KIN_INTRO = re.compile(
+    r"(?:爸爸|妈妈|爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|叔叔|阿姨|舅舅|舅妈"
+    r"|姑姑|姑父|伯伯|伯母|婶婶)(?:(?P<strong>叫做|名叫)|叫)"
+)
+#: what may follow a relative's name after plain 叫: the end of the clause
+_AFTER_KIN_NAME = ("是", "今年", "我", "他", "她", "在", "也")
 _NAME_SEPARATOR = re.compile(r"\s*(?:[:：]\s*)?(?:[\"'“‘「『《<(]\s*)?")
 _DASHES = "\\-‐‑–—·・‧•_"
 #: what may stand inside a typed name: one space or two, or a dash or a dot
@@ -469,6 +479,11 @@ _SURNAME_INTRO = re.compile(
 )
 _DESCRIBED = re.compile(r"(?<![骂说叫笑当把])我是")
 _DESCRIPTION = re.compile(r"[^，。！？,.!?;；\s]{1,12}?的")
+#: 我们班的, 班上有个 or a leading 同学 before a classmate's name: a name
+#: there is masked only when a deed follows (我们班的张三老是欺负人), since
+#: things stand there too (我们班的黑板很脏)
+_CLASSMATE = re.compile(rf"班(?:上|里)?(?:的|有个)|(?P<lead>同学)(?=[{_HAN}])")
+_CLAUSE_BREAKS = "，。！？,.!?；;"
 _COMPANION = re.compile(
     r"(?<=[我的个位和跟与])(?:同学|同桌|好朋友|朋友|闺蜜|好友|室友)(?=[\u4e00-\u9fff])"
 )
@@ -488,6 +503,26 @@ def _introduced(text: str) -> list[_Span]:
                 start -= 1
             spans.append(_Span(start, end, kind))
     return spans
+
+
+def _kin_names(text: str) -> list[_Span]:
+    """Mask a relative's name: 我妈妈叫陈美丽, 爸爸名叫王强."""
+    spans = []
+    for match in _KIN_INTRO.finditer(text):
+        start = _NAME_SEPARATOR.match(text, match.end()).end()
+        end = _name_after(text, start, strong=True)
+        if not end:
+            continue
+        if match.group("strong") or _ends_clause(text, end):
+            spans.append(_Span(start, end, "name"))
+    return spans
+
+
+def _ends_clause(text: str, index: int) -> bool:
+    """Tell whether a clause ends at `index`, or a new subject or 是 starts there."""
+    if index == len(text) or not _is_han(text[index]):
+        return True
+    return text.startswith(_AFTER_KIN_NAME, index)
 
 
 def _surnames(text: str) -> list[_Span]:
@@ -536,6 +571,30 @@ def _companions(text: str) -> list[_Span]:
         if end:
             spans.append(_Span(match.end(), end, "name"))
     return spans
+
+
+def _classmates(text: str) -> list[_Span]:
+    """Mask the name in 我们班的张三老是欺负人 or 同学李四打我."""
+    spans = []
+    for match in _CLASSMATE.finditer(text):
+        if match.group("lead") and not _opens_clause(text, match.start()):
+            continue
+        end = _name_after(text, match.end(), strong=False)
+        if end and _deed_re().match(text, end):
+            spans.append(_Span(match.end(), end, "name"))
+    return spans
+
+
+def _opens_clause(text: str, index: int) -> bool:
+    """Tell whether a clause starts at `index`: at the start or after a break."""
+    return index == 0 or text[index - 1] in _CLAUSE_BREAKS or text[index - 1].isspace()
+
+
+@cache
+def _deed_re() -> re.Pattern:
+    """Compile what only a person does after a name: 老是欺负, 打我, 骂人."""
+    adverbs, deeds = _alternation("deed_adverb"), _alternation("deed")
+    return re.compile(rf"(?:{adverbs})?(?:{deeds})")
 
 
 def _titled(text: str) -> list[_Span]:
@@ -642,6 +701,7 @@ _LATIN_INTRO = re.compile(
     r"(?:我|他|她)(?:的)?(?:(?:英文名|名字)(?:叫做|叫|是)|叫做|名叫|叫)"
     r"|(?i:(?<![a-z])(?:wo|ta)\s?(?:de\s?ming\s?zi\s?(?:jiao\s?zuo|jiao|shi)"
     r"|jiao\s?zuo|ming\s?jiao|jiao))"
+    r"|(?P<english>(?i:\bmy\s+name\s*(?:is|['’]s)|\bi\s*(?:am|['’]m)\s+called)\s)"
 )
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _LATIN_GAP = re.compile(rf" ?[{_DASHES}] ?| (?! )")
@@ -652,21 +712,24 @@ def _latin_names(text: str) -> list[_Span]:
     spans = []
     for match in _LATIN_INTRO.finditer(text):
         start = _NAME_SEPARATOR.match(text, match.end()).end()
-        end = _latin_name_end(text, start)
+        end = _latin_name_end(text, start, english=bool(match.group("english")))
         if end:
             spans.append(_Span(start, end, "name"))
     return spans
 
 
-def _latin_name_end(text: str, start: int) -> int:
+def _latin_name_end(text: str, start: int, english: bool = False) -> int:
     """Return where a name in Latin letters starting at `start` ends, or 0.
 
     A name in pinyin takes up to three syllables (four after a compound
     surname), glued or spaced: wangxiaoming, wang xiao ming, wang-xiaoming.
     Any other word is a name of its own, with one more word after a space
-    (Tom, Tom Lee), as long as each word is two to twenty letters.
+    (Tom, Tom Lee), as long as each word is two to twenty letters. After
+    "my name is" the name stops at an English word such as and, I or from.
     """
     words = _latin_words(text, start)
+    if english:
+        words = _before_english_words(text, words)
     if not words:
         return 0
     syllables = [_syllables(text[a:b].lower()) for a, b in words]
@@ -684,6 +747,16 @@ def _latin_name_end(text: str, start: int) -> int:
             break
         end, count = word_end, count + len(group)
     return end
+
+
+def _before_english_words(
+    text: str, words: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Return the words before the first one of the not_name_english list."""
+    stops = _word("not_name_english")
+    return list(
+        itertools.takewhile(lambda w: text[w[0] : w[1]].lower() not in stops, words)
+    )
 
 
 def _english_name_end(words: list[tuple[int, int]]) -> int:
@@ -782,6 +855,9 @@ def _flags(masked: str) -> tuple[Flag, ...]:
         rows += lexicon.latin_rows
     found: dict[tuple[str, int], Flag] = {}
     for row_category, pattern in rows:
+        # most rows match nothing, and a failed search costs less than an iterator
+        if not pattern.search(probe):
+            continue
         for match in pattern.finditer(probe):
             start, end = _sentence(probe, match.start(), match.end())
             sentence = probe[start:end]

@@ -156,6 +156,59 @@ DISCLOSURES = [
     ("爸爸出去打工好几年都没回来", "neglect"),
     ("没人给我做饭", "neglect"),
     ("家里没人给我做饭，我天天吃泡面", "neglect"),
+    # alone at home for days or nights, in either order
+    ("我家没人，我一个人住好几天了", "neglect"),
+    ("我一个人住好几天了", "neglect"),
+    ("我自己在家住了一个星期", "neglect"),
+    ("家里好几天都只有我一个人", "neglect"),
+    ("家里没有大人好几天了", "neglect"),
+    ("好几个晚上家里没有大人", "neglect"),
+    ("他们都出去了，家里几天都没人", "neglect"),
+    ("几天没人管我", "neglect"),
+    ("this week I was home alone for three days", "neglect"),
+    # both parents or all grown-ups away for days
+    ("爸妈好几天没回家了", "neglect"),
+    ("爸爸妈妈一个星期没回来了", "neglect"),
+    ("大人不在家好几天", "neglect"),
+    ("爸爸妈妈好几天都不在家，只有我自己", "neglect"),
+    # no grown-up at night, and afraid
+    ("晚上家里没有大人我好怕", "neglect"),
+    ("半夜家里就我一个人，我睡不着", "neglect"),
+    # a parent who left
+    ("妈妈走了再也没回来", "neglect"),
+    ("爸爸走了，再也没回来过", "neglect"),
+    ("爸爸丢下我们走了", "neglect"),
+    ("妈妈跟别人走了，不要我们了", "neglect"),
+    ("我觉得我被抛弃了", "neglect"),
+    ("my mom left me", "neglect"),
+    # followed or watched
+    ("有人跟踪我放学回家", "abuse"),
+    ("我被人跟踪了", "abuse"),
+    ("有个叔叔天天跟着我", "abuse"),
+    ("陌生人一直跟着我", "abuse"),
+    ("someone is following me", "abuse"),
+    # someone met online asks for pictures, details, a meeting, secrecy
+    ("网友要我发照片", "abuse"),
+    ("网友要我的照片", "abuse"),
+    ("网上的人让我拍照片", "abuse"),
+    ("网上认识的哥哥让我拍视频给他", "abuse"),
+    ("游戏里的人让我开视频", "abuse"),
+    ("网友问我要家里的地址", "abuse"),
+    ("网上认识的哥哥约我见面", "abuse"),
+    ("网友让我加他微信", "abuse"),
+    ("网友送了我一个红包", "abuse"),
+    ("网友让我不要告诉爸妈", "abuse"),
+    ("网上的朋友让我不要告诉爸妈", "abuse"),
+    ("he asked me to send photos", "abuse"),
+    # told to keep something from grown-ups, the teller unnamed
+    ("叫我别告诉爸妈", "abuse"),
+    ("他叫我不要告诉任何人", "abuse"),
+    # another child bullies people, or pushes the child again and again
+    ("我们班的张三老是欺负人", "bullying"),
+    ("他老是欺负人", "bullying"),
+    ("同学天天打我", "bullying"),
+    ("同学天天欺负我", "bullying"),
+    ("同学天天推我", "bullying"),
 ]
 
 ORDINARY = [
@@ -288,8 +341,47 @@ ORDINARY = [
     "药片太大吞不下去",
     "奶奶每天要吃好多药",
     "我吃了药病就好了",
+    # alone for a while, a parent on a trip, a date rather than a stay
+    "周末我一个人在家看书",
+    "我喜欢一个人玩",
+    "我一个人住一个房间",
+    "爸爸出差好几天了我想他",
+    "我好几天没见到爸爸了，他出差了",
+    "爸爸妈妈出去旅游好几天，奶奶照顾我",
+    "爸爸妈妈上班一整天不在家",
+    "前几天我一个人在家看书",
+    "三天前我一个人在家",
+    "过几天爸妈就回家了",
+    "我在奶奶家住了好几天",
+    "暑假我去外婆家住了一个星期",
+    "这道题我做了好几天",
+    "放学回家家里没人，我就去奶奶家",
+    "晚上没有人陪我玩",
+    "晚上一个人在家我不害怕",
+    # a parent back soon, a grandparent who died
+    "妈妈走了一会儿就回来了",
+    "妈妈出门买菜，很快就回来",
+    "爷爷走了",
+    # someone close by, pictures for family, friends met online
+    "弟弟总是跟着我",
+    "小狗一直跟着我",
+    "有个小朋友一直跟着我玩",
+    "网友推荐的书很好看",
+    "网友发的视频很好笑",
+    "我和网友一起打游戏",
+    "我想发照片给奶奶看",
+    "妈妈让我发照片给奶奶",
+    "老师让我们发照片",
+    "我在网上看视频",
+    "同桌叫我别告诉老师他抄作业",
+    # rules about bullying, the child owning up, play
+    "同学欺负人是不对的我们要制止",
+    "欺负人的同学要道歉",
+    "不要欺负人",
+    "我欺负人了，妈妈骂我",
+    "朋友推我荡秋千",
 ]
-NAMED = {"王老师打我耳光", "我同学张三打我"}
+NAMED = {"王老师打我耳光", "我同学张三打我", "我们班的张三老是欺负人"}
 
 
 @pytest.mark.parametrize(("text", "category"), DISCLOSURES)
@@ -317,6 +409,7 @@ def test_leaves_ordinary_complaints(text):
         ("我们村有几个小孩没人管", "neglect", "others"),
         ("表弟的爸妈离婚了，没人照顾他", "neglect", "others"),
         ("班上有个男生经常打人", "bullying", "others"),
+        ("我们班的张三老是欺负人", "bullying", "others"),
         ("my friend said her dad hits her", "abuse", "others"),
         ("he bullies my friend", "bullying", "others"),
         # harm done to the child itself, even when 有人 did it
@@ -360,6 +453,9 @@ def test_masking_keeps_the_words_of_an_answer(text):
         # who hits people decides the category, as for 打我
         ("我哥哥的同学经常打人", ["bullying"]),
         ("电视里有人打人", ["bullying"]),
+        # one parent away for days may leave the other at home; both is neglect
+        ("妈妈好几天没回家了", []),
+        ("爸妈好几天没回家了", ["neglect"]),
     ],
 )
 def test_borderline_choices(text, categories):
