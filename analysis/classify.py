@@ -141,8 +141,8 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
     edited = model.edited(codebook)
     if edited is None:
         return hits
-    found = learned.features(read, tokens_normalised(read), hits, edited)
-    chosen = model.tasks(found, tasks_for(hits))
+    words = tokens_normalised(read)
+    chosen = model.tasks((), tasks_for(hits), model.rows(read, words, hits, edited))
     kept, moved_from = [], set()
     for hit in hits:
         if hit.theme in edited:
@@ -153,8 +153,9 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
         if tasks:
             kept.append(ThemeHit(hit.theme, hit.label, tasks, hit.evidence))
     for number in sorted(chosen - set(tasks_for(kept)) - moved_from):
-        words = model.reasons(found, number) or ("（整体判断）",)
-        kept.append(ThemeHit(*similar_theme(number), (number,), words))
+        found = learned.features(read, words, hits, edited)
+        reasons = model.reasons(found, number) or ("（整体判断）",)
+        kept.append(ThemeHit(*similar_theme(number), (number,), reasons))
     return kept
 
 

@@ -22,8 +22,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 
 from analysis import tables
@@ -53,6 +55,7 @@ PRUNE = 0.05
 RECHECK_S = 1.0
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_second = itemgetter(1)
 _loaded: dict = {"checked": float("-inf"), "key": None, "model": None}
 
 
@@ -110,24 +113,70 @@ class Model:
         self._keep = math.log(KEEP / (1 - KEEP))
         self._rows = {name: row for row, name in enumerate(self.names)}
         self._bias = np.asarray(bias, dtype=np.float32)
+        #: the rows of each kind of feature by its text, so that an answer's
+        #: rows are found without spelling out its feature names
+        self._by_kind: dict[str, dict[str, int]] = {
+            "w": {},
+            "b": {},
+            "th": {},
+            "ct": {},
+        }
+        for name, row in self._rows.items():
+            kind, _, text = name.partition(":")
+            self._by_kind.setdefault(kind, {})[text] = row
+        self._pair_automaton = None
 
     def __repr__(self):
         return f"<Model {self.version} {len(self.names)} features>"
 
     def logits(self, found: Iterable[str]) -> np.ndarray:
         """Return each task's log-odds for an answer's features (index 0 = task 1)."""
-        rows = [row for row in map(self._rows.get, found) if row is not None]
-        logits = np.add.reduce(self.weights.take(rows, axis=0), axis=0)
+        return self._logits({self._rows.get(feature) for feature in found})
+
+    def _logits(self, rows: set[int | None]) -> np.ndarray:
+        rows.discard(None)
+        logits = np.add.reduce(self.weights.take(sorted(rows), axis=0), axis=0)
         logits += self._bias
         return logits
 
-    def tasks(self, found: Iterable[str], found_by_codebook=()) -> set[int]:
+    def rows(self, text: str, words: Iterable[str], hits, edited=()) -> set[int]:
+        """Return the rows of the features `features` would give, found directly."""
+        kinds = self._by_kind
+        rows = set(map(kinds["w"].get, words))
+        # every pair of characters the model knows, found in one pass in C
+        rows.update(map(_second, self._pairs().iter(text)))
+        theme, task = kinds["th"].get, kinds["ct"].get
+        for hit in hits:
+            if hit.theme not in edited:
+                rows.add(theme(hit.theme))
+            rows.update(task(str(number)) for number in hit.tasks)
+        return rows
+
+    def _pairs(self) -> ahocorasick.Automaton:
+        """Return an automaton of the model's character pairs, built once."""
+        if self._pair_automaton is None:
+            automaton = ahocorasick.Automaton()
+            for pair, row in self._by_kind["b"].items():
+                automaton.add_word(pair, row)
+            if not self._by_kind["b"]:
+                automaton.add_word("\x00\x00", None)
+            automaton.make_automaton()
+            self._pair_automaton = automaton
+        return self._pair_automaton
+
+    def tasks(self, found: Iterable[str], found_by_codebook=(), rows=None) -> set[int]:
         """Return the task numbers whose score reaches the threshold, and those
-        of `found_by_codebook` whose score reaches KEEP."""
-        logits = self.logits(found)
-        given = {int(index) + 1 for index in (logits >= self._cut).nonzero()[0]}
-        kept = {n for n in found_by_codebook if logits[n - 1] >= self._keep}
-        return given | kept
+        of `found_by_codebook` whose score reaches KEEP.
+
+        `rows` (a set from `rows`, which this changes) stands in for the
+        features `found` when given.
+        """
+        if rows is None:
+            rows = {self._rows.get(feature) for feature in found}
+        logits = self._logits(rows).tolist()
+        cut, keep = self._cut, self._keep
+        given = {n for n, logit in enumerate(logits, start=1) if logit >= cut}
+        return given | {n for n in found_by_codebook if logits[n - 1] >= keep}
 
     def scores(self, found: Iterable[str]) -> dict[int, float]:
         """Return each task's probability for an answer's features."""

@@ -388,3 +388,31 @@ def test_report_pages_name_the_model_beside_the_codebook(client, login):
     html = client.get("/reports/").get_data(as_text=True)
 
     assert f"模型版本 {learned.default_model().version}" in html
+
+
+def test_rows_found_directly_are_the_rows_of_the_features():
+    from analysis.classify import _match, _read
+    from analysis.text import normalise
+    from analysis.tokenize import tokens_normalised
+
+    model, codebook = learned.default_model(), default_codebook()
+    answers = [
+        "希望学校门口有斑马线，车开得太快了",
+        "公圆里的秋迁坏了 😭 还有图书馆太远",
+        "1. 作业少一点\n2. 想要篮球场",
+        "wo xiang qu tushuguan",
+        "",
+        "我喜欢小狗",
+        "周末想去雁荡山研学，再去看看博物馆里的老东西。",
+    ]
+    for answer in answers:
+        read, _ = _read(normalise(answer), codebook)
+        words, hits = tokens_normalised(read), _match(read, codebook)
+        by_name = {model._rows.get(f) for f in learned.features(read, words, hits)}
+        direct = model.rows(read, words, hits)
+        by_name.discard(None)
+        direct.discard(None)
+        assert direct == by_name, answer
+        assert model.tasks((), (), set(direct)) == model.tasks(
+            learned.features(read, words, hits)
+        )
