@@ -64,6 +64,8 @@ LABELS = {
 #: the themes the learned model gives alone, one per task, with their labels
 MODEL_THEMES = dict(similar_theme(number) for number in TASK_RANGE)
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: the years a month filter may name
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 QUOTES = 6
 WHO = "回答的孩子：乡镇（街道）× 年龄段"
 TOO_FEW = (
@@ -271,8 +273,12 @@ def _read(args, name, choices) -> tuple[str | None, str | None]:
     value = given[0]
     if choices is not None and value not in choices:
         return None, f"{LABELS[name]}“{value[:20]}”不是可选的值，请从列表里选。"
-    if choices is None and not _month_ok(value):
+    if choices is None and not MONTH.match(value):
         return None, f"{LABELS[name]}“{value[:20]}”要写成 2024-05 这样的年-月。"
+    if choices is None and not _month_ok(value):
+        return None, (
+            f"{LABELS[name]}“{value[:20]}”不在 {FIRST_YEAR}—{LAST_YEAR} 年之间。"
+        )
     return value, None
 
 
@@ -287,7 +293,7 @@ def _values(args, name) -> list[str]:
 def _month_ok(value: str) -> bool:
     """Tell whether a value is a plausible year-month."""
     match = MONTH.match(value)
-    return bool(match) and 2000 <= int(match.group(1)) <= 2100
+    return bool(match) and FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR
 
 
 def month_bounds(start: str | None, end: str | None):

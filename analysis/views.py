@@ -100,7 +100,9 @@ def _report_page(options, codebook, report=None, errors=()):
         report=report,
         errors=errors,
         options=options,
-        asked=request.args,
+        # the form shows the filters the report was built with: one dropped
+        # because its groups were too small reads 全部, as the figures do
+        asked=report.filters.params() if report else request.args,
         breakdowns=reports.BREAKDOWNS,
         version=codebook.version,
         recoding=codebook_store.recoding(session),

@@ -79,6 +79,7 @@ def test_reports_are_for_staff_only(client, city, login):
         ("by=colour", "分组“colour”不是可选的值"),
         ("start=2025-13", "起始月份“2025-13”要写成 2024-05 这样的年-月"),
         ("end=下个月", "截止月份“下个月”要写成"),
+        ("start=9999-12", "起始月份“9999-12”不在 2000—2100 年之间"),
         ("start=2025-05&end=2025-01", "起始月份晚于截止月份"),
         ("township=%3Cscript%3Ex", "“&lt;script&gt;x”不是可选的值"),
         ("township=lecheng&township=liushi", "乡镇（街道）只能选一个，这里给了 2 个"),
@@ -593,3 +594,12 @@ def test_a_theme_no_filter_offers_is_not_a_link(client, city, staff, session):
 
     assert "旧的读书主题" in html
     assert "theme=reading_old" not in html
+
+
+def test_the_form_shows_a_dropped_filter_as_all(client, city, staff):
+    page = client.get("/reports/?by=township&gender=f").get_data(as_text=True)
+
+    assert "性别" in page
+    gender = page[page.index('<select name="gender">') :]
+    gender = gender[: gender.index("</select>")]
+    assert "selected" not in gender
