@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from analysis import learned
 from analysis.codebook import (
@@ -28,6 +29,7 @@ from analysis.text import normalise
 from analysis.tokenize import tokenizer, tokens_normalised
 
 log = logging.getLogger(__name__)
+_second = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,10 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
     if edited is None:
         return hits
     words = tokens_normalised(read)
-    chosen = model.tasks((), tasks_for(hits), model.rows(read, words, hits, edited))
+    found_tasks = tasks_for(hits)
+    chosen = model.tasks((), found_tasks, model.rows(read, words, hits, edited))
+    if chosen == set(found_tasks) and all(hit.tasks for hit in hits):
+        return hits  # the model keeps every task the codebook found, adds none
     kept, moved_from = [], set()
     for hit in hits:
         if hit.theme in edited:
@@ -167,7 +172,7 @@ def similar_theme(number: int) -> tuple[str, str]:
 def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
     """Return the codebook's hits in normalised, read `text`."""
     index = codebook.index
-    found = {term for _, term in index.automaton.iter(text)}
+    found = set(map(_second, index.automaton.iter(text)))
     evidence: dict[int, set[str]] = {}
     for term in found:
         entries = index.single.get(term)
