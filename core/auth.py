@@ -173,7 +173,10 @@ def safe_next():
     # Browsers drop tabs and newlines and read "\\" as "/", so "/\t/x" is "//x".
     if any(char < " " or char in "\\\x7f" for char in target):
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # a broken host such as //[ is no path of this site
+        return None
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return None

@@ -94,6 +94,8 @@ def _as_browser_reads(location):
 @example(target="/\n/evil.example")
 @example(target="/\\evil.example")
 @example(target="/\\/evil.example")
+@example(target="//[")
+@example(target="/[")
 def test_next_never_leaves_the_site(client, make_user, target):
     user = make_user("staff")
 
