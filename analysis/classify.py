@@ -145,7 +145,7 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
         return hits
     words = tokens_normalised(read)
     found_tasks = tasks_for(hits)
-    chosen = model.tasks((), found_tasks, model.rows(read, words, hits, edited))
+    chosen = model.choose(model.rows(read, words, hits, edited), found_tasks)
     if chosen == set(found_tasks) and all(hit.tasks for hit in hits):
         return hits  # the model keeps every task the codebook found, adds none
     kept, moved_from = [], set()
@@ -157,8 +157,9 @@ def _weigh(read: str, hits: list[ThemeHit], model, codebook) -> list[ThemeHit]:
         tasks = tuple(number for number in hit.tasks if number in chosen)
         if tasks:
             kept.append(ThemeHit(hit.theme, hit.label, tasks, hit.evidence))
-    for number in sorted(chosen - set(tasks_for(kept)) - moved_from):
-        found = learned.features(read, words, hits, edited)
+    added = sorted(chosen - set(tasks_for(kept)) - moved_from)
+    found = learned.features(read, words, hits, edited) if added else ()
+    for number in added:
         reasons = model.reasons(found, number) or ("（整体判断）",)
         kept.append(ThemeHit(*similar_theme(number), (number,), reasons))
     return kept

@@ -66,18 +66,23 @@ def write_xlsx(sheets: Iterable[tuple[str, Iterable[list]]]):
 
     The file is positioned at its start and removed once closed.
     """
+    # returned open: the response closes it once sent
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+    save_sheets(handle, sheets)
+    handle.seek(0)
+    return handle
+
+
+def save_sheets(target, sheets: Iterable[tuple[str, Iterable[list]]], cell=neutralise):
+    """Write sheets of rows, each cell through `cell`, to a path or open file."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     for title, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
         for row in rows:
-            sheet.append([neutralise(cell) for cell in row])
-    # returned open: the response closes it once sent
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+            sheet.append([cell(value) for value in row])
+    workbook.save(target)
 
 
 def report_sheets(report, describe: list[tuple[str, str]]):

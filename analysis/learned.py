@@ -159,20 +159,21 @@ class Model:
             for pair, row in self._by_kind["b"].items():
                 automaton.add_word(pair, row)
             if not self._by_kind["b"]:
+                # an automaton with no words cannot be searched
                 automaton.add_word("\x00\x00", None)
             automaton.make_automaton()
             self._pair_automaton = automaton
         return self._pair_automaton
 
-    def tasks(self, found: Iterable[str], found_by_codebook=(), rows=None) -> set[int]:
+    def tasks(self, found: Iterable[str], found_by_codebook=()) -> set[int]:
         """Return the task numbers whose score reaches the threshold, and those
-        of `found_by_codebook` whose score reaches KEEP.
+        of `found_by_codebook` whose score reaches KEEP."""
+        rows = {self._rows.get(feature) for feature in found}
+        return self.choose(rows, found_by_codebook)
 
-        `rows` (a set from `rows`, which this changes) stands in for the
-        features `found` when given.
-        """
-        if rows is None:
-            rows = {self._rows.get(feature) for feature in found}
+    def choose(self, rows: set[int | None], found_by_codebook=()) -> set[int]:
+        """Return what `tasks` does, for an answer's rows (from `rows`; the set
+        is changed)."""
         logits = self._logits(rows).tolist()
         cut, keep = self._cut, self._keep
         given = {n for n, logit in enumerate(logits, start=1) if logit >= cut}

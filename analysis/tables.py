@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from analysis.exports import neutralise
+from analysis.exports import neutralise, save_sheets
 from analysis.text import visible
 
 log = logging.getLogger(__name__)
@@ -258,17 +258,10 @@ def write_classified(path, rows: Iterable[Mapping]) -> int:
 
 def _write_xlsx(path, rows: Iterable[Mapping]) -> int:
     """Write the rows as one sheet of text cells; return the count."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="classified")
-    sheet.append(OUTPUT_COLUMNS)
-    count = 0
-    for row in rows:
-        sheet.append(_cells(row))
-        count += 1
-    workbook.save(path)
-    return count
+    cells = [_cells(row) for row in rows]
+    # the cells are made safe already, keeping plain negative numbers
+    save_sheets(path, [("classified", [OUTPUT_COLUMNS, *cells])], cell=str)
+    return len(cells)
 
 
 def write_csv(out, rows: Iterable[Mapping], delimiter=",") -> int:

@@ -413,6 +413,6 @@ def test_rows_found_directly_are_the_rows_of_the_features():
         by_name.discard(None)
         direct.discard(None)
         assert direct == by_name, answer
-        assert model.tasks((), (), set(direct)) == model.tasks(
+        assert model.choose(set(direct)) == model.tasks(
             learned.features(read, words, hits)
         )
