@@ -1,19 +1,20 @@
 """Give each answer the codebook themes it speaks to, with the words that show it.
 
-An answer is normalised, then one Aho-Corasick pass finds the keywords that
-patterns start from: one-part keywords, which count where they stand alone
+An answer is normalised, then one Aho-Corasick pass finds every text the
+codebook's patterns and vetoes name. Patterns are looked up by the keywords
+they start from: one-part keywords, which count where they stand alone
 (垃圾 inside 垃圾桶 and 生态 in 医生态度 do not), and the anchor part of each
-longer pattern, whose other parts and vetoes are then looked for anywhere in
-the answer. A text marked as a whole word is checked against the answer's
-jieba words, cut only when such a text is found. The cost grows with the
-answer, not with the size of the codebook.
+longer pattern, whose other parts and vetoes count when the pass found them
+anywhere in the answer. A text marked as a whole word is checked against the
+answer's jieba words, cut only when such a text is found. The cost grows with
+the answer, not with the size of the codebook.
 """
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
+from typing import NamedTuple
 
 from analysis import learned
 from analysis.codebook import (
@@ -32,8 +33,7 @@ log = logging.getLogger(__name__)
 _second = itemgetter(1)
 
 
-@dataclass(frozen=True)
-class ThemeHit:
+class ThemeHit(NamedTuple):
     """A theme found in an answer, its plan tasks and the words that led to it."""
 
     theme: str
@@ -42,8 +42,7 @@ class ThemeHit:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     """Everything the pipeline derives from one answer."""
 
     normalised: str
@@ -175,23 +174,25 @@ def _match(text: str, codebook: Codebook) -> list[ThemeHit]:
     index = codebook.index
     found = set(map(_second, index.automaton.iter(text)))
     evidence: dict[int, set[str]] = {}
-    for term in found:
+    for term in index.anchors.intersection(found):
         entries = index.single.get(term)
-        if entries and _stands_alone(term, text, found, index):
+        if entries and _stands_alone(term, found, index):
             for theme, whole, _, unless in entries:
                 if (not whole or _whole_word(term, text)) and (
-                    not unless or not _vetoed(unless, text)
+                    not unless or not _vetoed(unless, text, found)
                 ):
                     evidence.setdefault(theme, set()).add(term)
         for theme, whole, rest, unless in index.combined.get(term, ()):
-            filled = _filled(rest, text)
+            if found.isdisjoint(rest[0].texts):
+                continue  # where most patterns stop, looked at before any call
+            filled = _filled(rest, text, found)
             if (
                 filled
                 and (not whole or _whole_word(term, text))
-                and (not unless or not _vetoed(unless, text))
+                and (not unless or not _vetoed(unless, text, found))
             ):
                 evidence.setdefault(theme, set()).update(filled, (term,))
-    return _hits(text, codebook, evidence)
+    return _hits(text, found, codebook, evidence)
 
 
 def _frequency(text: str) -> int:
@@ -227,37 +228,49 @@ def _written(word: str, written: str, read: str, fixes: tuple[Fix, ...]) -> str:
     return word
 
 
-def _stands_alone(term: str, text: str, found: set[str], index: Index) -> bool:
+def _stands_alone(term: str, found: set[str], index: Index) -> bool:
     """Tell whether a one-part keyword is neither inside nor run into by another."""
     holders = index.holders.get(term)
     if holders and not holders.isdisjoint(found):
         return False
-    return not any(merged in text for merged in index.overlaps.get(term, ()))
+    return found.isdisjoint(index.overlaps.get(term, ()))
 
 
-def _vetoed(vetoes: tuple[Rule, ...], text: str) -> bool:
+def _vetoed(vetoes: tuple[Rule, ...], text: str, found: set[str]) -> bool:
     """Tell whether any of a pattern's own vetoes matches `text`."""
-    return any(matches(veto, text) for veto in vetoes)
+    return any(matches(veto, text, found) for veto in vetoes)
 
 
-def matches(rule: Rule, text: str) -> bool:
-    """Tell whether `rule` matches anywhere in `text`, its own vetoes considered."""
-    if not _filled(rule.parts, text):
+def matches(rule: Rule, text: str, found: set[str] | None = None) -> bool:
+    """Tell whether `rule` matches anywhere in `text`, its own vetoes considered.
+
+    `found` holds the texts of the rule found in `text` (the codebook's
+    automaton gives them for every rule of the codebook); without it they are
+    looked for here.
+    """
+    if found is None:
+        found = {part for part in rule.texts() if part in text}
+    if not _filled(rule.parts, text, found):
         return False
-    return not rule.unless or not _vetoed(rule.unless, text)
+    return not rule.unless or not _vetoed(rule.unless, text, found)
 
 
-def _filled(parts: tuple[Part, ...], text: str) -> list[str]:
-    """Return the texts that fill every part, or [] if one is missing."""
-    found = []
+def _filled(parts: tuple[Part, ...], text: str, found: set[str]) -> list[str]:
+    """Return the texts that fill every part, or [] if one is missing.
+
+    `found` holds every text of the parts that `text` contains.
+    """
+    filled = []
     for texts, whole in parts:
-        hits = [term for term in texts if term in text]
-        if whole and hits:
-            hits = [t for t in hits if t not in whole or _whole_word(t, text)]
-        if not hits:
+        if found.isdisjoint(texts):
             return []
-        found += hits
-    return found
+        hits = [term for term in texts if term in found]
+        if whole:
+            hits = [t for t in hits if t not in whole or _whole_word(t, text)]
+            if not hits:
+                return []
+        filled += hits
+    return filled
 
 
 def _whole_word(term: str, text: str) -> bool:
@@ -284,14 +297,12 @@ def _word_bounds(text: str) -> frozenset[int]:
     return frozenset(bounds)
 
 
-def _hits(text: str, codebook: Codebook, evidence: dict) -> list[ThemeHit]:
+def _hits(text: str, found: set[str], codebook: Codebook, evidence) -> list[ThemeHit]:
     """Turn evidence by theme index into hits, leaving out vetoed themes."""
     hits = []
     for number in sorted(evidence):
-        search, longer = codebook.index.vetoes[number]
-        if search is not None and search.search(text):
-            continue
-        if longer and _vetoed(longer, text):
+        plain, longer = codebook.index.vetoes[number]
+        if not plain.isdisjoint(found) or (longer and _vetoed(longer, text, found)):
             continue
         theme = codebook.themes[number]
         words = tuple(sorted(evidence[number], key=text.find))

@@ -23,7 +23,6 @@ import csv
 import hashlib
 import io
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,8 +101,12 @@ class Theme:
 class Index:
     """Lookups built once from the themes so that matching is cheap."""
 
-    #: finds every keyword that a pattern can start from, in one pass
+    #: finds, in one pass, every text the patterns and vetoes name and every
+    #: text where one-part keywords run into each other, so that matching
+    #: asks a set of found texts instead of searching the answer again
     automaton: ahocorasick.Automaton
+    #: the keywords a pattern is looked up by (the keys of single and combined)
+    anchors: frozenset[str]
     #: keyword of a one-part pattern -> what it gives (no other parts)
     single: dict[str, tuple[Entry, ...]]
     #: one-part keyword -> longer keywords that hold it (垃圾 -> 垃圾桶)
@@ -113,8 +116,8 @@ class Index:
     overlaps: dict[str, tuple[str, ...]]
     #: anchor keyword of a longer pattern -> what it gives if the rest is found
     combined: dict[str, tuple[Entry, ...]]
-    #: by theme index: a search for its one-part vetoes, and its longer ones
-    vetoes: tuple[tuple[re.Pattern | None, tuple[Rule, ...]], ...]
+    #: by theme index: the texts of its one-part vetoes, and its longer ones
+    vetoes: tuple[tuple[frozenset[str], tuple[Rule, ...]], ...]
     #: finds spans that sound like a keyword's words without spelling them
     sounds: SoundsLike
 
@@ -274,11 +277,13 @@ def build_index(themes: tuple[Theme, ...]) -> Index:
 
     every = {text for rule in _all_rules(themes) for text in rule.texts()}
     holders = _holders(single, every)
+    overlaps = _overlaps(single)
     return Index(
-        automaton=_automaton(set(single) | set(combined) | _flatten(holders)),
+        automaton=_automaton(every | _flatten(holders) | _flatten(overlaps)),
+        anchors=frozenset(single) | frozenset(combined),
         single={t: tuple(dict.fromkeys(e)) for t, e in single.items()},
         holders=holders,
-        overlaps=_overlaps(single),
+        overlaps=overlaps,
         combined={t: tuple(entries) for t, entries in combined.items()},
         vetoes=tuple(_vetoes(theme) for theme in themes),
         sounds=SoundsLike(_keyword_texts(themes), _single_characters(single)),
@@ -298,12 +303,11 @@ def _keyword_texts(themes):
                 yield from part.texts
 
 
-def _vetoes(theme: Theme) -> tuple[re.Pattern | None, tuple[Rule, ...]]:
-    """Return a search for a theme's plain one-part vetoes, and its other vetoes."""
+def _vetoes(theme: Theme) -> tuple[frozenset[str], tuple[Rule, ...]]:
+    """Return the texts of a theme's plain one-part vetoes, and its other vetoes."""
     plain = [rule for rule in theme.vetoes if _plain_text(rule)]
-    texts = sorted({text for rule in plain for text in rule.parts[0].texts})
-    search = re.compile("|".join(map(re.escape, texts))) if texts else None
-    return search, tuple(rule for rule in theme.vetoes if not _plain_text(rule))
+    texts = frozenset(text for rule in plain for text in rule.parts[0].texts)
+    return texts, tuple(rule for rule in theme.vetoes if not _plain_text(rule))
 
 
 def _plain_text(rule: Rule) -> bool:
