@@ -67,7 +67,9 @@ KAOMOJI_WORDS = {
 }
 
 _EMOJI_TABLE = {ord(ch): word for word, chars in EMOJI_WORDS.items() for ch in chars}
+_EMOJI_CHARS = frozenset(map(chr, _EMOJI_TABLE))
 _INVISIBLE = dict.fromkeys(map(ord, "\ufe0f\ufe0e\u200b\u200c\u200d\u200e\u200f"))
+_INVISIBLE_CHARS = frozenset(map(chr, _INVISIBLE))
 _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ", "aaaaeeeeiiiioooouuuuvvvvvnnn")
 _TONED = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜǹńň")
 
@@ -86,6 +88,9 @@ _LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ"
 _LATIN_RUN = re.compile(rf"[{_LETTERS}]+(?: [{_LETTERS}]+)+")
 #: a character, or a unit of two or three, typed three times or more in a row
 _REPEAT = re.compile(r"(\D{1,3}?)\1{2,}")
+#: what every such repeat holds (a character seen again one, two or three
+#: places on, twice), found much faster than the repeat itself
+_MAY_REPEAT = re.compile(r"(.)(?:\1\1|.\1.\1|..\1..\1)", re.DOTALL)
 #: text that needs nothing but conversion and shortened repeats
 _PLAIN = re.compile(rf"[{_CJK}，。！？、；：“”‘’（）《》0-9 ]+")
 _UNPLAIN = re.compile(r"^ | $|  |。。")
@@ -179,15 +184,18 @@ def normalise(text: str) -> str:
     if not text:
         return ""
     if _PLAIN.fullmatch(text) and not _UNPLAIN.search(text):
-        return _REPEAT.sub(r"\1\1", to_simplified(text))
+        return _shorten_repeats(to_simplified(text))
     return _normalise_mixed(text)
 
 
 def _normalise_mixed(text: str) -> str:
     """Normalise text with anything beyond characters and Chinese punctuation."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if not _INVISIBLE_CHARS.isdisjoint(text):
+        text = text.translate(_INVISIBLE)
     text = to_simplified(text)
-    if not text.isascii():
+    if not _EMOJI_CHARS.isdisjoint(text):
         text = _EMOJI_RUN.sub(r"\1", text).translate(_EMOJI_TABLE)
     text = text.lower()
     text = _KAOMOJI.sub(lambda m: KAOMOJI_WORDS[m.group(0)], text)
@@ -197,6 +205,14 @@ def _normalise_mixed(text: str) -> str:
     text = " ".join(text.split())
     text = _LATIN_RUN.sub(_join_pinyin, text)
     text = text.translate(_TONES)
+    return _shorten_repeats(text)
+
+
+def _shorten_repeats(text: str) -> str:
+    """Cut a character, or a unit of two or three, typed three times or more
+    in a row down to two: 好好好好 to 好好, 希望希望希望 to 希望希望."""
+    if _MAY_REPEAT.search(text) is None:
+        return text
     return _REPEAT.sub(r"\1\1", text)
 
 

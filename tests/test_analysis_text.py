@@ -1,9 +1,11 @@
 """Normalisation, wish splitting and tokenising of children's answers."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import tokenize
-from analysis.text import normalise, split_wishes
+from analysis.text import _REPEAT, _shorten_repeats, normalise, split_wishes
 from analysis.tokenize import content_words, stopwords, tokens
 
 
@@ -113,3 +115,9 @@ def test_content_words_leave_out_stopwords():
 
     assert {"我", "的", "了", "觉得", "和"} <= stopwords()
     assert words == ["学校", "作业", "考试"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="好哈希望ab1 ，", max_size=30))
+def test_repeats_are_shortened_exactly_where_the_full_search_would(raw):
+    assert _shorten_repeats(raw) == _REPEAT.sub(r"\1\1", raw)
