@@ -149,7 +149,7 @@ class Model:
         for hit in hits:
             if hit.theme not in edited:
                 rows.add(theme(hit.theme))
-            rows.update(task(str(number)) for number in hit.tasks)
+            rows.update(map(task, map(str, hit.tasks)))
         return rows
 
     def _pairs(self) -> ahocorasick.Automaton:
