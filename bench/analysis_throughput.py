@@ -60,7 +60,8 @@ def generate(count, seed=20261204):
         for part in parts[1:]:
             answer += rng.choice(JOINERS) + part
         made.add(answer)
-    return sorted(made, key=lambda _: rng.random())
+    # sorted first: a set's order changes from one process to the next
+    return sorted(sorted(made), key=lambda _: rng.random())
 
 
 def clear_caches():
