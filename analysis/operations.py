@@ -35,16 +35,21 @@ def process_responses(session: Session, response_ids) -> int:
 
 
 def process_answers(session: Session, answers) -> int:
-    """Mask, flag and theme each answer; return how many were coded."""
+    """Mask, flag and theme each answer; return how many were coded.
+
+    An answer with a flag the safeguarding lead has not released is given no
+    themes; one whose flags were all released is coded like any other.
+    """
     codebook = current_codebook(session)
+    held = _held(session, [answer.id for answer in answers])
     coded = 0
     for answer in answers:
         screened = screen(answer.text)
         answer.masked = screened.masked
         session.add(answer)
         _replace_codes(session, answer.id)
-        if screened.flags:
-            _flag(session, answer, screened.flags)
+        new = _flag(session, answer, screened.flags) if screened.flags else set()
+        if new or answer.id in held:
             continue
         hits = classifier.classify(screened.masked, codebook)
         _code(session, answer.id, hits, codebook)
@@ -137,7 +142,27 @@ def _code(session, answer_id, hits, codebook):
         session.add(AnswerTask(answer_id=answer_id, task_number=number))
 
 
-def _flag(session, answer, flags):
+def _held(session, answer_ids) -> set[int]:
+    """Return which of the answers have a flag that is not released."""
+    held = set()
+    for start in range(0, len(answer_ids), 500):
+        held.update(
+            session.exec(
+                select(SafeguardingFlag.answer_id).where(
+                    SafeguardingFlag.answer_id.in_(answer_ids[start : start + 500]),
+                    SafeguardingFlag.released_at.is_(None),
+                )
+            )
+        )
+    return held
+
+
+def _flag(session, answer, flags) -> set[str]:
+    """Flag an answer for the categories it was not flagged for before; return them.
+
+    A category flagged before, released or not, is not flagged again: the
+    safeguarding lead has seen it.
+    """
     known = set(
         session.exec(
             select(SafeguardingFlag.category).where(
@@ -145,7 +170,9 @@ def _flag(session, answer, flags):
             )
         )
     )
-    _add_flags(session, answer.id, {flag.category for flag in flags} - known)
+    new = {flag.category for flag in flags} - known
+    _add_flags(session, answer.id, new)
+    return new
 
 
 def _add_flags(session, answer_id, categories):

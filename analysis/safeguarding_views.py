@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from analysis.models import SafeguardingFlag
 from analysis.models_reports import SafeguardingReview
-from analysis.operations import report_answer
+from analysis.operations import process_answers, report_answer
 from core.audit import RELEASED_ANSWER, VIEWED_ANSWERS, record
 from core.auth import roles_required, safe_next
 from core.db import get_session
@@ -247,8 +247,9 @@ def release_answer(session: Session, answer_id: int, user_id: int) -> int:
 
     For an answer the safeguarding lead found no risk of harm in: a wrong
     match of the screen, or a quote reported by mistake. Every flag of the
-    answer is released; screening it again adds no flag of a kind it had.
-    Return how many flags were released.
+    answer is released and the answer is coded again, so an answer the screen
+    held back gets its themes; screening it again adds no flag of a kind it
+    had. Return how many flags were released.
     """
     flags = session.exec(
         select(SafeguardingFlag).where(
@@ -263,5 +264,8 @@ def release_answer(session: Session, answer_id: int, user_id: int) -> int:
     if flags:
         record(session, RELEASED_ANSWER, "answer", answer_id, user_id=user_id)
     session.commit()
+    answer = session.get(Answer, answer_id)
+    if flags and answer is not None and answer.text is not None:
+        process_answers(session, [answer])
     log.info("Answer %s released to reports by user %s", answer_id, user_id)
     return len(flags)

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from analysis import operations as analysis_ops
-from analysis.models import SafeguardingFlag
+from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
 from analysis.safeguarding_views import list_flags
 from core.audit import RELEASED_ANSWER, REPORTED_ANSWER, AuditEvent
 from tests.test_reports_data import PARK, add_children, use_test_codebook
@@ -259,3 +259,57 @@ def test_recoding_does_not_flag_a_released_answer_again(client, quoted, login, s
     assert flag.released_at is not None
     login("staff")
     assert WORRYING in client.get("/reports/").get_data(as_text=True)
+
+
+def _codes(session, answer):
+    themes = session.exec(
+        select(AnswerTheme.theme).where(AnswerTheme.answer_id == answer.id)
+    ).all()
+    tasks = session.exec(
+        select(AnswerTask.task_number).where(AnswerTask.answer_id == answer.id)
+    ).all()
+    return sorted(themes), sorted(tasks)
+
+
+def test_an_answer_the_screen_held_back_is_coded_once_released(
+    client, login, session, make_launch
+):
+    use_test_codebook(session)
+    launch = make_launch(band="9-11", township="lecheng")
+    answer = add_children(
+        session, launch, 1, "小区旁边能不能多建一个公园，同学老是欺负我"
+    )[0]
+    (flag,) = _flags(session, answer)
+    assert flag.category == "bullying" and _codes(session, answer) == ([], [])
+
+    login("safeguarding")
+    client.post(
+        f"/safeguarding/{flag.id}/review",
+        data={"note": "玩笑话，没有风险", "release": "y"},
+    )
+
+    session.expire_all()
+    assert _codes(session, answer) == (["parks"], [PARK_TASK])
+    analysis_ops.recode_all(session)
+    session.expire_all()
+    assert _codes(session, answer) == (["parks"], [PARK_TASK])
+    assert [f.released_at is not None for f in _flags(session, answer)] == [True]
+
+
+def test_recoding_leaves_an_answer_held_while_its_flag_is_not_released(
+    client, login, session, make_launch
+):
+    use_test_codebook(session)
+    launch = make_launch(band="9-11", township="lecheng")
+    answer = add_children(
+        session, launch, 1, "小区旁边能不能多建一个公园，同学老是欺负我"
+    )[0]
+    login("safeguarding")
+    (flag,) = _flags(session, answer)
+    client.post(f"/safeguarding/{flag.id}/review", data={"note": "已联系班主任"})
+
+    analysis_ops.recode_all(session)
+
+    session.expire_all()
+    assert _codes(session, answer) == ([], [])
+    assert len(_flags(session, answer)) == 1
