@@ -271,9 +271,9 @@ def _codes(session, answer):
     return sorted(themes), sorted(tasks)
 
 
-def test_an_answer_the_screen_held_back_is_coded_once_released(
-    client, login, session, make_launch
-):
+@pytest.fixture
+def held(session, make_launch):
+    """An answer about a park that the screen flags, so it is given no themes."""
     use_test_codebook(session)
     launch = make_launch(band="9-11", township="lecheng")
     answer = add_children(
@@ -281,7 +281,13 @@ def test_an_answer_the_screen_held_back_is_coded_once_released(
     )[0]
     (flag,) = _flags(session, answer)
     assert flag.category == "bullying" and _codes(session, answer) == ([], [])
+    return answer, flag
 
+
+def test_an_answer_the_screen_held_back_is_coded_once_released(
+    client, login, session, held
+):
+    answer, flag = held
     login("safeguarding")
     client.post(
         f"/safeguarding/{flag.id}/review",
@@ -297,15 +303,10 @@ def test_an_answer_the_screen_held_back_is_coded_once_released(
 
 
 def test_recoding_leaves_an_answer_held_while_its_flag_is_not_released(
-    client, login, session, make_launch
+    client, login, session, held
 ):
-    use_test_codebook(session)
-    launch = make_launch(band="9-11", township="lecheng")
-    answer = add_children(
-        session, launch, 1, "小区旁边能不能多建一个公园，同学老是欺负我"
-    )[0]
+    answer, flag = held
     login("safeguarding")
-    (flag,) = _flags(session, answer)
     client.post(f"/safeguarding/{flag.id}/review", data={"note": "已联系班主任"})
 
     analysis_ops.recode_all(session)
