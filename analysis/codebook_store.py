@@ -304,6 +304,12 @@ def _add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
     header, rows = read_rows(text)
     if any((row.get("theme") or "").strip() == key for row in rows):
         raise EditError(f"已经有主题 {key}。")
+    same = _same_label(rows, label)
+    if same:
+        raise EditError(
+            f"主题 {same} 已经叫“{label}”；报告和导出按名称列出主题，"
+            "请换一个名称，让两个主题分得清。"
+        )
     pieces = [word for word in re.split(r"[;；\n]", keywords or "") if word.strip()]
     words = list(dict.fromkeys(_clean_keyword(word) for word in pieces))
     if not words:
@@ -322,6 +328,16 @@ def _add_theme(text, key, label, tasks, keywords) -> tuple[str, str]:
         }
     )
     return write_rows(header, rows), f"新增主题 {key}"
+
+
+def _same_label(rows, label: str) -> str | None:
+    """Return the key of a theme already named `label` (width and case aside)."""
+    wanted = unicodedata.normalize("NFKC", label).casefold()
+    for row in rows:
+        named = unicodedata.normalize("NFKC", row.get("label") or "").strip()
+        if named.casefold() == wanted:
+            return (row.get("theme") or "").strip()
+    return None
 
 
 def parse_tasks(value: str) -> list[int]:

@@ -168,6 +168,16 @@ def test_adding_a_theme(app, client, staff, session, make_launch):
         ),
         (
             "theme",
+            {
+                "key": "playground",
+                "label": " 公园和广场",
+                "tasks": "18",
+                "keywords": "秋千",
+            },
+            "主题 parks 已经叫“公园和广场”",
+        ),
+        (
+            "theme",
             {"key": "task_26", "label": "校园安全", "tasks": "26", "keywords": "打架"},
             "主题代号不能以 task_ 开头：task_26 这样的代号是学习模型据相似回答加的任务",
         ),
