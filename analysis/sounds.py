@@ -179,6 +179,8 @@ class SoundsLike:
         spans = []
         for end, words in self._typed.iter(encoded):
             start = end + 1 - len(words[0])
+            if not _keeps_spacing(syllables, start, end + 1):
+                continue
             typed = "".join(syllables[start : end + 1]).lstrip(" ")
             spans.append((start, end + 1, typed, max(words, key=frequency)))
         if not spans:
@@ -191,6 +193,19 @@ class SoundsLike:
             position = end
         pieces.append("".join(syllables[position:]))
         return "".join(pieces), fixes
+
+
+def _keeps_spacing(syllables: list[str], start: int, end: int) -> bool:
+    """Tell whether syllables start:end fit the spaces the child typed.
+
+    A word read inside one typed word may stand anywhere in it (children
+    type whole phrases unspaced), but one read across a space must start
+    and end where typed words do: xiwang you holds no wang you (网友).
+    """
+    if not any(syllables[i][0] == " " for i in range(start + 1, end)):
+        return True
+    starts = start == 0 or syllables[start][0] == " "
+    return starts and (end == len(syllables) or syllables[end][0] == " ")
 
 
 def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:

@@ -38,6 +38,20 @@ def test_typed_pinyin_is_read_as_characters(text, theme):
 
 
 @pytest.mark.parametrize(
+    ("text", "theme", "given"),
+    [
+        ("xiwang you youyongchi", "online_safety", False),  # 希望 有, no 网友
+        ("wo xiang wanyouxi", "online_games", True),
+        ("wo xiang qu tu shu guan", "library_reading", True),
+        ("woxiangqutushuguan", "library_reading", True),
+        ("you yongchi tai shao", "swimming", True),
+    ],
+)
+def test_a_word_read_across_a_typed_space_starts_and_ends_at_one(text, theme, given):
+    assert (theme in _themes(text)) is given
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "我喜欢收集卡片",  # 收集 is a word, not 手机
