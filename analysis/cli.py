@@ -2,6 +2,7 @@
 
 import io
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -22,7 +23,13 @@ analysis_cli = AppGroup("analysis", help="Theme children's answers.")
 
 
 @analysis_cli.command("classify")
-@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="A CSV or TSV file, or - for standard input.",
+)
 @click.option(
     "--output",
     "output_path",
@@ -34,7 +41,8 @@ def classify_command(input_path, output_path):
     """Write themes and plan task numbers for each answer in a CSV or TSV file."""
     _check_output(input_path, output_path)
     try:
-        rows = tables.read_answers(input_path)
+        data = sys.stdin.buffer.read() if input_path == "-" else None
+        rows = tables.read_answers(input_path, data)
     except tables.InputError as exc:
         raise click.ClickException(f"{input_path}: {exc}") from None
     except OSError as exc:
@@ -56,7 +64,7 @@ def _check_output(input_path: str, output_path: str):
             f"with one of the endings {', '.join(tables.OUTPUT_SUFFIXES)}, or use "
             "- for standard output."
         )
-    if _same_file(input_path, output_path):
+    if input_path != "-" and _same_file(input_path, output_path):
         raise click.ClickException(
             f"{output_path}: --input and --output are the same file; write the "
             "output to another file so that the answers are kept."

@@ -3,12 +3,13 @@
 The hand-coded answers the model is fitted on are read by the same rules
 (`read_rows`), with their own checks of ids and codes (analysis.learned).
 
-Input comes from Excel, survey tools and hand-typed sheets: comma- or
-tab-separated, UTF-8 with or without a BOM, with at least the columns `id`
-and `text`. A table that would lose or mix up answers is refused with the line
-to mend: a line with more fields than the header (an unquoted comma), a line
-that ends before its text (a line break outside quotes), a quote left open, a
-column named twice, an empty or repeated id.
+Input comes from Excel, survey tools and hand-typed sheets: comma- or tab-
+separated, UTF-8 with or without a BOM (or UTF-16 with one, as Excel saves
+"Unicode text"), with at least the columns `id` and `text`. A table that would
+lose or mix up answers is refused with the line to mend: a line with more
+fields than the header (an unquoted comma), a line that ends before its text (a
+line break outside quotes), a quote left open, a column named twice, an empty
+or repeated id.
 
 Output is CSV in UTF-8 with a BOM so that Excel shows the Chinese correctly,
 tab-separated when its name ends in .tsv, or an XLSX workbook of text cells
@@ -20,6 +21,7 @@ since a spreadsheet reads it as that number and the output still matches the
 input's id.
 """
 
+import codecs
 import csv
 import io
 import logging
@@ -42,28 +44,37 @@ NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
 SEPARATOR_NAMES = {",": "a comma", "\t": "a tab", ";": "a semicolon", "|": "a bar"}
 
 
+#: how a zip archive, and so an .xlsx workbook, starts
+WORKBOOK = b"PK\x03\x04"
+
+
 class InputError(ValueError):
     """Raised with a message for staff when an input table cannot be read."""
 
 
-def read_answers(path) -> list[dict]:
-    """Return the rows of a CSV or TSV answer table as dicts, in file order."""
+def read_answers(path, data: bytes | None = None) -> list[dict]:
+    """Return the rows of a CSV or TSV answer table as dicts, in file order.
+
+    `data`, when given, is the table's content (read from standard input);
+    `path` then only names it.
+    """
     rows, seen = [], {}
-    for line, row in read_rows(path):
+    for line, row in read_rows(path, data=data):
         _check_id(line, row["id"], seen)
         rows.append(row)
     log.info("Answer table read: %s rows", len(rows))
     return rows
 
 
-def read_rows(path, required=REQUIRED) -> list[tuple[int, dict]]:
+def read_rows(path, required=REQUIRED, data: bytes | None = None):
     """Return each row of a CSV or TSV table with the line it starts on.
 
     The table must have the `required` columns, and every line must reach
     them; a line that would lose or mix up text is refused. Ids are not checked.
+    `data`, when given, is the table's content, else the file at `path` is read.
     """
     path = Path(path)
-    text = _decode(path.read_bytes())
+    text = _decode(path.read_bytes() if data is None else data)
     if not text.strip():
         raise InputError("the file is empty")
 
@@ -167,7 +178,21 @@ def _check_id(line: int, value: str, seen: dict[str, int]):
 
 
 def _decode(raw: bytes) -> str:
-    """Decode UTF-8 (a BOM allowed), naming the first bad byte if it is not."""
+    """Decode UTF-8 (a BOM allowed) or UTF-16 with its BOM (Excel's "Unicode
+    text"), naming the first bad byte if it is neither."""
+    if raw.startswith(WORKBOOK):
+        raise InputError(
+            "this is a workbook (.xlsx), not a table in text: in Excel, save it "
+            "again as CSV UTF-8 (逗号分隔), then give that file."
+        )
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"the file starts as UTF-16 text, but the bytes at offset "
+                f"{exc.start} cannot be read as UTF-16."
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

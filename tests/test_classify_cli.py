@@ -266,3 +266,43 @@ def test_a_database_that_cannot_be_read_is_named_not_skipped(runner_on, tmp_path
     assert "the configured database (DATABASE_URL) cannot be read" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_excel_unicode_text_is_read(runner, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_bytes("id\ttext\r\nu1\t作业太多了\r\nu2\t不知道\r\n".encode("utf-16"))
+    out = tmp_path / "out.csv"
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["tasks"]) for r in _read(out)] == [("u1", "7"), ("u2", "")]
+
+
+def test_a_workbook_given_as_input_is_named(runner, tmp_path):
+    source = tmp_path / "in.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["id", "text"])
+    book.save(source)
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", str(source), "--output", "o.csv"]
+    )
+
+    assert result.exit_code != 0
+    assert "this is a workbook (.xlsx)" in result.output
+    assert "CSV UTF-8" in result.output
+
+
+def test_a_dash_input_reads_the_table_from_standard_input(runner, tmp_path):
+    out = tmp_path / "out.csv"
+
+    result = runner.invoke(
+        args=["analysis", "classify", "--input", "-", "--output", str(out)],
+        input="id,text\n1,作业太多\n2,不知道\n".encode(),
+    )
+
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert [(r["id"], r["tasks"]) for r in _read(out)] == [("1", "7"), ("2", "")]
