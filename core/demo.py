@@ -5,12 +5,13 @@ import hashlib
 import logging
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from flask import current_app
 from sqlmodel import func, select
 
 from core import DATA_DIR, db
-from core.models import Role, User, find_user, normalise_username
+from core.models import Role, User, find_user, normalise_username, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ DEMO_USERS = [
     ("safeguarding", Role.SAFEGUARDING, "儿童保护专员", None, None),
 ]
 LIVE_LAUNCH = ("needs", "9-11", "lecheng")
+#: the demo's answers are dated over this many days before it is loaded
+SPREAD_DAYS = 180
 
 
 def run():
@@ -172,9 +175,20 @@ def _answers(session):
                 },
                 "gender": child["gender"],
             }
-            status, _ = survey_ops.submit_response(session, launch, payload)
-            stored += status == "stored"
+            status, response = survey_ops.submit_response(session, launch, payload)
+            if status == "stored":
+                _backdate(session, response, respondent)
+                stored += 1
     return stored
+
+
+def _backdate(session, response, respondent: str):
+    """Spread the demo's answers over the last half year, so that the reports
+    by month have something to show; each respondent has a day of its own."""
+    days = int(hashlib.sha256(respondent.encode()).hexdigest(), 16) % SPREAD_DAYS
+    response.submitted_at = utcnow() - timedelta(days=days)
+    session.add(response)
+    session.commit()
 
 
 def _read_answers():

@@ -34,6 +34,17 @@ def test_demo_spans_bands_and_townships(runner, session):
     assert townships <= known
 
 
+def test_demo_answers_are_spread_over_months(runner, session, client, login):
+    runner.invoke(args=["demo"])
+
+    dates = session.exec(select(Response.submitted_at)).all()
+    months = {(when.year, when.month) for when in dates}
+    assert len(months) >= 5
+    login("staff")
+    page = client.get("/reports/?by=month").get_data(as_text=True)
+    assert sum(f"{year}-{month:02d}" in page for year, month in months) >= 5
+
+
 def test_demo_pages_render(runner, client, login):
     result = runner.invoke(args=["demo"])
     report_code = result.output.split("/reports/launches/")[1].split()[0]
