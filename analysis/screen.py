@@ -838,6 +838,9 @@ class _Lexicon(NamedTuple):
     actors: re.Pattern
     others: re.Pattern
     self: re.Pattern
+    #: who may hurt a child: nobody named (有人, 他们), and where: at home
+    someone: re.Pattern
+    home: re.Pattern
     #: rows and ignore rows in Latin letters only, tried when an answer has some
     latin_ignore: re.Pattern | None = None
     latin_rows: tuple[tuple[str, re.Pattern], ...] = ()
@@ -889,11 +892,18 @@ def _who_hurt(lexicon: _Lexicon, sentence: str, before: int) -> str:
 
     The person named last before the end of the match decides; if nobody is
     named before it, the first one after it does; if nobody is named, abuse.
+    One named at the very end of the match is the one hurt (老师打别人), not
+    who hurt. Someone not named who hurt the child at home (家里有人打我) is
+    a grown-up.
     """
-    actors = list(lexicon.actors.finditer(sentence))
+    actors = [m for m in lexicon.actors.finditer(sentence) if m.end() != before]
     earlier = [m for m in actors if m.start() < before]
     actor = earlier[-1] if earlier else (actors[0] if actors else None)
     if actor is None or actor.group("adult"):
+        return "abuse"
+    if lexicon.someone.fullmatch(actor.group()) and lexicon.home.search(
+        sentence, 0, before
+    ):
         return "abuse"
     return "bullying"
 
@@ -934,6 +944,8 @@ def _lexicon() -> _Lexicon:
         actors=re.compile(rf"(?P<peer>{groups['peer']})|(?P<adult>{groups['adult']})"),
         others=re.compile(groups["others"]),
         self=re.compile(groups["self"]),
+        someone=re.compile(groups["someone"]),
+        home=re.compile(groups["home"]),
         latin_ignore=_any_of(ignore[True]) if ignore[True] else None,
         latin_rows=tuple(rows[True]),
     )
