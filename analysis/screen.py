@@ -841,6 +841,8 @@ class _Lexicon(NamedTuple):
     #: who may hurt a child: nobody named (有人, 他们), and where: at home
     someone: re.Pattern
     home: re.Pattern
+    #: dialect words for 我 (俺), read as 我 by every row
+    me: str
     #: rows and ignore rows in Latin letters only, tried when an answer has some
     latin_ignore: re.Pattern | None = None
     latin_rows: tuple[tuple[str, re.Pattern], ...] = ()
@@ -850,7 +852,7 @@ def _flags(masked: str) -> tuple[Flag, ...]:
     """Return one flag per category and sentence that matches the lexicon."""
     lexicon = _lexicon()
     masked = _SPACED.sub("", masked)
-    probe = lexicon.ignore.sub(_blank, masked)
+    probe = lexicon.ignore.sub(_blank, _first_person(masked, lexicon.me))
     rows = lexicon.rows
     if lexicon.latin_rows and _LATIN_LETTER.search(probe):
         if lexicon.latin_ignore:
@@ -870,6 +872,13 @@ def _flags(masked: str) -> tuple[Flag, ...]:
             flag = Flag(category, masked[start:end].strip(), _about(lexicon, sentence))
             found.setdefault((category, start), flag)
     return tuple(found[key] for key in sorted(found, key=lambda k: (k[1], k[0])))
+
+
+def _first_person(text: str, dialect: str) -> str:
+    """Return `text` with the dialect words for 我 (俺, 咱) written as 我."""
+    if not any(char in text for char in dialect):
+        return text
+    return text.translate(dict.fromkeys(map(ord, dialect), "我"))
 
 
 def _blank(match: re.Match) -> str:
@@ -946,6 +955,7 @@ def _lexicon() -> _Lexicon:
         self=re.compile(groups["self"]),
         someone=re.compile(groups["someone"]),
         home=re.compile(groups["home"]),
+        me="".join(_CHINESE.findall(groups["me"])),
         latin_ignore=_any_of(ignore[True]) if ignore[True] else None,
         latin_rows=tuple(rows[True]),
     )

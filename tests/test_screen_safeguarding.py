@@ -90,6 +90,12 @@ DISCLOSURES = [
     ("回家就有人打我", "abuse"),
     ("有人在家打我", "abuse"),
     ("我家里有人经常骂我是废物", "abuse"),
+    # 俺 and 咱, dialect words for 我
+    ("爸爸老是打俺", "abuse"),
+    ("俺爹喝了酒就打俺", "abuse"),
+    ("他们天天欺负俺", "bullying"),
+    ("俺不想活了", "self_harm"),
+    ("咱家里没人管咱", "neglect"),
     # English
     ("my dad hits me", "abuse"),
     ("My Dad hits me every day", "abuse"),
@@ -389,6 +395,11 @@ ORDINARY = [
     "不要欺负人",
     "我欺负人了，妈妈骂我",
     "朋友推我荡秋千",
+    # 俺 in ordinary answers
+    "俺想打篮球",
+    "爸爸从来不打俺",
+    "没有人欺负俺",
+    "咱们一起去打球吧",
 ]
 NAMED = {"王老师打我耳光", "我同学张三打我", "我们班的张三老是欺负人"}
 
