@@ -395,7 +395,10 @@ ORDINARY = [
     "不要欺负人",
     "我欺负人了，妈妈骂我",
     "朋友推我荡秋千",
-    # 俺 in ordinary answers
+    # older than me, and 俺 in ordinary answers
+    "大我三岁",
+    "他大我三岁",
+    "表哥大我两岁",
     "俺想打篮球",
     "爸爸从来不打俺",
     "没有人欺负俺",
