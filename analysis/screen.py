@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from analysis.hearing import Ear, Heard
 from analysis.text import PINYIN_SYLLABLES, normalise, to_simplified
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ _GAP = "[^。！？!?；;，,、\n]{0,8}"
 _GROUP = re.compile(r"\{([a-z_]+)\}")
 _LATIN_LETTER = re.compile("[a-z]")
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LETTER_IN_PATTERN = re.compile(r"(?<!\\)[a-z]")
 _SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
@@ -838,35 +840,81 @@ class _Lexicon(NamedTuple):
     actors: re.Pattern
     others: re.Pattern
     self: re.Pattern
+    #: who may hurt a child: nobody named (有人, 他们), and where: at home
+    someone: re.Pattern
+    home: re.Pattern
+    #: dialect words for 我 (俺), read as 我 by every row
+    me: str
+    #: the words of harm that a slip of one character may stand for
+    sounds: tuple[str, ...]
     #: rows and ignore rows in Latin letters only, tried when an answer has some
     latin_ignore: re.Pattern | None = None
     latin_rows: tuple[tuple[str, re.Pattern], ...] = ()
 
 
 def _flags(masked: str) -> tuple[Flag, ...]:
-    """Return one flag per category and sentence that matches the lexicon."""
+    """Return one flag per category and sentence that matches the lexicon.
+
+    The answer is read as written and, when it holds typed pinyin or a
+    possible slip (`analysis.hearing`), once more as heard.
+    """
     lexicon = _lexicon()
     masked = _SPACED.sub("", masked)
-    probe = lexicon.ignore.sub(_blank, masked)
+    written = _first_person(masked, lexicon.me)
+    found: dict[tuple[str, int], Flag] = {}
+    _find(lexicon, written, masked, found)
+
+    heard = _ear().hear(written)
+    if heard:
+        _find(_heard_lexicon(), heard.text, masked, found, heard)
+    return tuple(found[key] for key in sorted(found, key=lambda k: (k[1], k[0])))
+
+
+def _first_person(text: str, dialect: str) -> str:
+    """Return `text` with the dialect words for 我 (俺, 咱) written as 我."""
+    if not any(char in text for char in dialect):
+        return text
+    return text.translate(dict.fromkeys(map(ord, dialect), "我"))
+
+
+def _find(
+    lexicon: _Lexicon,
+    text: str,
+    masked: str,
+    found: dict[tuple[str, int], Flag],
+    heard: Heard | None = None,
+) -> None:
+    """Add the flags for what the rows find in `text`, `masked` read or heard.
+
+    A heard text tells where each of its characters stands in `masked`, and
+    a match may not cut through a typed word; a flag's evidence is always the
+    masked answer's sentence.
+    """
+    probe = lexicon.ignore.sub(_blank, text)
     rows = lexicon.rows
     if lexicon.latin_rows and _LATIN_LETTER.search(probe):
         if lexicon.latin_ignore:
             probe = lexicon.latin_ignore.sub(_blank, probe)
         rows += lexicon.latin_rows
-    found: dict[tuple[str, int], Flag] = {}
     for row_category, pattern in rows:
         # most rows match nothing, and a failed search costs less than an iterator
         if not pattern.search(probe):
             continue
         for match in pattern.finditer(probe):
+            if heard and heard.cuts(match.start(), match.end()):
+                continue
             start, end = _sentence(probe, match.start(), match.end())
             sentence = probe[start:end]
             category = row_category
             if category == "hurt":
                 category = _who_hurt(lexicon, sentence, match.end() - start)
+            if heard:
+                origin = heard.origin
+                start, end = _sentence(
+                    masked, origin[match.start()], origin[match.end()]
+                )
             flag = Flag(category, masked[start:end].strip(), _about(lexicon, sentence))
             found.setdefault((category, start), flag)
-    return tuple(found[key] for key in sorted(found, key=lambda k: (k[1], k[0])))
 
 
 def _blank(match: re.Match) -> str:
@@ -889,11 +937,18 @@ def _who_hurt(lexicon: _Lexicon, sentence: str, before: int) -> str:
 
     The person named last before the end of the match decides; if nobody is
     named before it, the first one after it does; if nobody is named, abuse.
+    One named at the very end of the match is the one hurt (老师打别人), not
+    who hurt. Someone not named who hurt the child at home (家里有人打我) is
+    a grown-up.
     """
-    actors = list(lexicon.actors.finditer(sentence))
+    actors = [m for m in lexicon.actors.finditer(sentence) if m.end() != before]
     earlier = [m for m in actors if m.start() < before]
     actor = earlier[-1] if earlier else (actors[0] if actors else None)
     if actor is None or actor.group("adult"):
+        return "abuse"
+    if lexicon.someone.fullmatch(actor.group()) and lexicon.home.search(
+        sentence, 0, before
+    ):
         return "abuse"
     return "bullying"
 
@@ -934,9 +989,70 @@ def _lexicon() -> _Lexicon:
         actors=re.compile(rf"(?P<peer>{groups['peer']})|(?P<adult>{groups['adult']})"),
         others=re.compile(groups["others"]),
         self=re.compile(groups["self"]),
+        someone=re.compile(groups["someone"]),
+        home=re.compile(groups["home"]),
+        me="".join(_CHINESE.findall(groups["me"])),
+        sounds=tuple(_HAN_RUN.findall(groups["sounds"])),
         latin_ignore=_any_of(ignore[True]) if ignore[True] else None,
         latin_rows=tuple(rows[True]),
     )
+
+
+@cache
+def _ear() -> Ear:
+    """Return the ear that hears answers as the lexicon's characters sound."""
+    lexicon = _lexicon()
+    return Ear((p.pattern for p in _patterns(lexicon)), lexicon.sounds)
+
+
+@cache
+def _heard_lexicon() -> _Lexicon:
+    """Return the lexicon with each Chinese character matching its sounds too."""
+    lexicon, ear = _lexicon(), _ear()
+
+    def heard(pattern: re.Pattern) -> re.Pattern:
+        return re.compile(_heard(pattern.pattern, ear.sounds))
+
+    return lexicon._replace(
+        ignore=heard(lexicon.ignore),
+        rows=tuple((category, heard(p)) for category, p in lexicon.rows),
+        actors=heard(lexicon.actors),
+        others=heard(lexicon.others),
+        self=heard(lexicon.self),
+        someone=heard(lexicon.someone),
+        home=heard(lexicon.home),
+    )
+
+
+def _patterns(lexicon: _Lexicon) -> list[re.Pattern]:
+    """Return every compiled pattern of the lexicon."""
+    fixed = [lexicon.ignore, lexicon.actors, lexicon.others, lexicon.self]
+    fixed += [lexicon.someone, lexicon.home]
+    return fixed + [pattern for _, pattern in lexicon.rows]
+
+
+def _heard(pattern: str, sounds) -> str:
+    """Return `pattern` with each Chinese character matching its `sounds` too.
+
+    打 becomes [打…] with the codes it may be heard as; a character class
+    takes the codes of its Chinese characters (so [^说讲] refuses them too).
+    """
+    parts, index = [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            parts.append(pattern[index : index + 2])
+            index += 2
+        elif char == "[":
+            end = _class_end(pattern, index)
+            body = pattern[index:end]
+            parts.append(body + "".join(map(sounds, _CHINESE.findall(body))) + "]")
+            index = end + 1
+        else:
+            extra = sounds(char) if _CHINESE.match(char) else ""
+            parts.append(f"[{char}{extra}]" if extra else char)
+            index += 1
+    return "".join(parts)
 
 
 def _any_of(patterns: list[str]) -> re.Pattern:

@@ -82,6 +82,12 @@ def encode(text: str) -> str:
     return text.translate(table)
 
 
+def syllable_code(syllable: str) -> str | None:
+    """Return the code of a toneless pinyin syllable, or None if it is none."""
+    _, codes = _syllables()
+    return codes.get(syllable)
+
+
 def split_pinyin(run: str) -> list[str] | None:
     """Split a run of letters into the fewest pinyin syllables, or None."""
     _, codes = _syllables()

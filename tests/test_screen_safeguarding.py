@@ -81,6 +81,21 @@ DISCLOSURES = [
     ("我妈一生气就打人", "abuse"),
     ("我爸爸是打人的坏人", "abuse"),
     ("我爸家暴", "abuse"),
+    # hurt at home by someone not named, or by the family
+    ("家里有人打我😭😭", "abuse"),
+    ("家里有人打我", "abuse"),
+    ("家里人打我", "abuse"),
+    ("在家被打", "abuse"),
+    ("回家就挨打", "abuse"),
+    ("回家就有人打我", "abuse"),
+    ("有人在家打我", "abuse"),
+    ("我家里有人经常骂我是废物", "abuse"),
+    # 俺 and 咱, dialect words for 我
+    ("爸爸老是打俺", "abuse"),
+    ("俺爹喝了酒就打俺", "abuse"),
+    ("他们天天欺负俺", "bullying"),
+    ("俺不想活了", "self_harm"),
+    ("咱家里没人管咱", "neglect"),
     # English
     ("my dad hits me", "abuse"),
     ("My Dad hits me every day", "abuse"),
@@ -380,6 +395,14 @@ ORDINARY = [
     "不要欺负人",
     "我欺负人了，妈妈骂我",
     "朋友推我荡秋千",
+    # older than me, and 俺 in ordinary answers
+    "大我三岁",
+    "他大我三岁",
+    "表哥大我两岁",
+    "俺想打篮球",
+    "爸爸从来不打俺",
+    "没有人欺负俺",
+    "咱们一起去打球吧",
 ]
 NAMED = {"王老师打我耳光", "我同学张三打我", "我们班的张三老是欺负人"}
 
@@ -456,6 +479,19 @@ def test_masking_keeps_the_words_of_an_answer(text):
         # one parent away for days may leave the other at home; both is neglect
         ("妈妈好几天没回家了", []),
         ("爸妈好几天没回家了", ["neglect"]),
+        # someone not named hurting the child at home is abuse, elsewhere or a
+        # child named at home is bullying
+        ("家里有人打我😭😭", ["abuse"]),
+        ("家里有人打我", ["abuse"]),
+        ("回家就有人打我", ["abuse"]),
+        ("他们在家里打我", ["abuse"]),
+        ("回家的路上有人打我", ["bullying"]),
+        ("我家附近有人打我", ["bullying"]),
+        ("同学来我家打我", ["bullying"]),
+        ("学校里有人打我", ["bullying"]),
+        # the one hurt, named at the end, is not who hurt
+        ("老师经常打别人", ["abuse"]),
+        ("我爸喝醉了就打别人", ["abuse"]),
     ],
 )
 def test_borderline_choices(text, categories):
