@@ -156,6 +156,19 @@ def test_who_answered_a_theme_agrees_with_its_theme_list(client, eleven, staff):
     assert _undone(values, sums, known) == {}
 
 
+def test_the_task_page_shows_the_task_row_of_the_report(client, eleven, staff):
+    from analysis.evidence import task_evidence
+    from core.db import get_session
+
+    wide = _build(client, by="task")
+    with client.application.test_request_context():
+        page = task_evidence(get_session(), 18)
+
+    assert page["children"] == wide.main.row_totals[18] == 11
+    for band, value in page["by_band"].items():
+        assert value == wide.main.cells[(18, band)]
+
+
 @pytest.fixture
 def by_month(session, make_launch):
     """Children in January (20), February (5) and March (30), all about parks."""
@@ -216,6 +229,37 @@ def test_a_survey_in_one_month_does_not_undo_the_small_survey(
     assert (
         client.get("/reports/cloud.png?survey=needs&start=2025-03").status_code == 404
     )
+
+
+@pytest.fixture
+def launches(session, make_launch):
+    """Parks: 12 children in each of two liushi launches and 3 in lecheng."""
+    use_test_codebook(session)
+    first = make_launch(band="9-11", township="liushi")
+    second = make_launch(band="12-14", township="liushi")
+    add_children(session, first, 12, PARK)
+    add_children(session, second, 12, PARK)
+    lecheng = make_launch(band="9-11", township="lecheng")
+    add_children(session, lecheng, 3, PARK)
+    add_children(session, lecheng, 12, LIBRARY)
+    return [first, second]
+
+
+def test_launch_reports_do_not_undo_a_township_cell(client, launches, staff):
+    from analysis.evidence import launch_report
+    from core.db import get_session
+
+    wide = _build(client, by="township")
+    with client.application.test_request_context():
+        pages = [launch_report(get_session(), launch.id) for launch in launches]
+    counts = [
+        next((t["count"] for t in page["themes"] if t["theme"] == "parks"), None)
+        for page in pages
+    ]
+
+    assert is_hidden(wide.main.cells[("parks", "lecheng")])
+    known = {"liushi": sum(counts)} if all(isinstance(c, int) for c in counts) else {}
+    assert _undone(_row(wide, "parks"), _row_sum(wide), known) == {}
 
 
 def test_large_groups_keep_their_numbers(client, parks_by_gender, staff):
