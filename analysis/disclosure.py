@@ -8,8 +8,10 @@ part of a reader solving the table's sums, can pin down no hidden count.
 Tables are described as counts under keys plus `Sum`s (these parts add up to
 that total), so one table, a table with margins, or several tables that share
 totals are protected the same way. A table that hiding cannot protect is marked
-unsafe, for the caller to show less; a row of fewer than 10 children is not
-split at all ("—").
+unsafe, for the caller to show less. A cell that is not split ("—") says
+nothing of its count: its row has fewer than 10 children, or hiding could not
+protect the row without hiding its total, which other pages show, or the cell
+is finer than a report may show (analysis.published).
 """
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -21,7 +23,7 @@ import numpy as np
 THRESHOLD = 10
 HIDDEN = "<10"
 SECONDARY = "×"
-#: a cell of a row too small to split: 0 to threshold-1 children
+#: a cell not split out: any count, zero too
 NOT_SPLIT = "—"
 SUPPRESSED = (HIDDEN, SECONDARY, NOT_SPLIT)
 #: a hidden value closer than this to a whole number counts as pinned down
@@ -84,52 +86,62 @@ class Protected:
         return self.values.get(key, default)
 
 
-def protect(counts: Mapping, sums: Sequence[Sum], threshold=THRESHOLD) -> Protected:
-    """Hide small counts, then more, until no hidden count can be worked back."""
+def protect(
+    counts: Mapping, sums: Sequence[Sum], threshold=THRESHOLD, keep=frozenset()
+) -> Protected:
+    """Hide small counts, then more, until no hidden count can be worked back.
+
+    Counts under `keep` are never hidden by a second suppression, since other
+    pages show them; where no other count can cover, the table is unsafe.
+    """
     values = {key: shown(count, threshold) for key, count in counts.items()}
     while True:
-        if _cover_lone_cells(values, counts, sums):
+        if _cover_lone_cells(values, counts, sums, keep):
             continue
         exposed = recoverable(values, sums, threshold)
         if not exposed:
             return Protected(values, list(sums))
-        if not _cover_exposed(values, counts, sums, exposed):
-            _hide_all(values, counts)
+        if not _cover_exposed(values, counts, sums, exposed, keep):
+            _hide_all(values, counts, keep)
             safe = not recoverable(values, sums, threshold)
             return Protected(values, list(sums), safe)
 
 
-def _cover_lone_cells(values, counts, sums) -> bool:
+def _cover_lone_cells(values, counts, sums, keep) -> bool:
     """Hide a second value in every sum where exactly one value is hidden."""
     changed = False
     for total in sums:
         keys = (*total.parts, total.total)
         hidden = [key for key in keys if is_hidden(values[key])]
-        if len(hidden) == 1 and _hide_partner(values, counts, total):
+        if len(hidden) == 1 and _hide_partner(values, counts, total, keep):
             changed = True
     return changed
 
 
-def _cover_exposed(values, counts, sums, exposed) -> bool:
+def _cover_exposed(values, counts, sums, exposed, keep) -> bool:
     """Hide one more value in a sum that holds a value a reader could recompute."""
     for key in sorted(exposed, key=repr):
         for total in sums:
             touches = key in total.parts or key == total.total
-            if touches and _hide_partner(values, counts, total):
+            if touches and _hide_partner(values, counts, total, keep):
                 return True
     return False
 
 
-def _hide_partner(values, counts, total: Sum) -> bool:
+def _hide_partner(values, counts, total: Sum, keep) -> bool:
     """Hide the smallest shown non-zero part of a sum, else its total."""
     shown_parts = [
         (counts[key], repr(key), key)
         for key in total.parts
-        if not is_hidden(values[key]) and counts[key] > 0
+        if not is_hidden(values[key]) and counts[key] > 0 and key not in keep
     ]
     if shown_parts:
         key = min(shown_parts)[2]
-    elif not is_hidden(values[total.total]) and counts[total.total] > 0:
+    elif (
+        not is_hidden(values[total.total])
+        and counts[total.total] > 0
+        and total.total not in keep
+    ):
         key = total.total
     else:
         return False
@@ -137,10 +149,10 @@ def _hide_partner(values, counts, total: Sum) -> bool:
     return True
 
 
-def _hide_all(values, counts):
+def _hide_all(values, counts, keep):
     """Hide every non-zero count: the fallback when nothing smaller protects."""
     for key, count in counts.items():
-        if count > 0 and not is_hidden(values[key]):
+        if count > 0 and not is_hidden(values[key]) and key not in keep:
             values[key] = SECONDARY
 
 
@@ -149,8 +161,8 @@ def recoverable(values: Mapping, sums: Sequence[Sum], threshold=THRESHOLD) -> di
 
     This is the check a careful reader could make: solve the sums for the
     hidden values exactly, and narrow each hidden value's range knowing that
-    "<10" means 1 to threshold-1, "—" 0 to threshold-1 and "×" at least
-    threshold. Every key returned maps to the value it was worked back to.
+    "<10" means 1 to threshold-1, "×" at least threshold and "—" any count.
+    Every key returned maps to the value it was worked back to.
     """
     hidden = sorted((k for k, v in values.items() if is_hidden(v)), key=repr)
     if not hidden:
@@ -205,7 +217,7 @@ def _solve_exact(equations, hidden) -> dict:
 def _narrow(equations, hidden, values, threshold) -> dict:
     """Narrow each hidden value's range through the sums; return the pinned ones."""
     lows = {HIDDEN: 1, NOT_SPLIT: 0, SECONDARY: threshold}
-    highs = {HIDDEN: threshold - 1, NOT_SPLIT: threshold - 1, SECONDARY: inf}
+    highs = {HIDDEN: threshold - 1, NOT_SPLIT: inf, SECONDARY: inf}
     low = [lows[values[key]] for key in hidden]
     high = [highs[values[key]] for key in hidden]
     for _ in range(100):
@@ -268,10 +280,12 @@ def rows_with_totals(
 ) -> Protected:
     """Protect a table whose rows each end in a shown total and whose columns don't.
 
-    A row of fewer than threshold children is not split: its total shows "<10"
-    and its cells "—", zeros too, since where a handful of children are is
-    what would single them out. Keys of the result are ("cell", row, column)
-    and ("row", row).
+    A row's total is shown as it is everywhere else (a theme's count in the
+    theme list), so it is never hidden to cover a cell. A row of fewer than
+    threshold children is not split: its total shows "<10" and its cells "—",
+    zeros too, since where a handful of children are is what would single them
+    out; nor is a row that hiding cannot protect with its total shown (1 and 10
+    under 11). Keys of the result are ("cell", row, column) and ("row", row).
     """
     columns = list(columns)
     result = Protected({}, [])
@@ -280,13 +294,12 @@ def rows_with_totals(
         total = Sum(parts, ("row", row))
         values = {("cell", row, c): counts.get((row, c), 0) for c in columns}
         values[total.total] = sum(values.values())
-        if 0 < values[total.total] < threshold:
-            values = {key: NOT_SPLIT for key in parts} | {
+        protected = protect(values, [total], threshold, keep={total.total})
+        if 0 < values[total.total] < threshold or not protected.safe:
+            protected.values = {key: NOT_SPLIT for key in parts} | {
                 total.total: shown(values[total.total], threshold)
             }
-        else:
-            values = protect(values, [total], threshold).values
-        result.values.update(values)
+        result.values.update(protected.values)
         result.sums.append(total)
     return result
 

@@ -1,8 +1,9 @@
 """Read-only queries behind the theme reports and the policy record.
 
-Answers flagged for safeguarding are left out of every query here. Counts that
-leave this module are protected by analysis.disclosure; quotes come only from
-township × band groups with at least THRESHOLD shown open answers.
+Answers flagged for safeguarding are left out of every query here. Counts of
+children that leave this module are read from analysis.published, as every
+report page reads them; quotes come only from township × band groups with at
+least THRESHOLD shown open answers.
 """
 
 import itertools
@@ -11,8 +12,9 @@ from collections import Counter, defaultdict
 from sqlmodel import Session, func, select
 
 from analysis.classify import similar_theme
-from analysis.disclosure import THRESHOLD, Sum, protect, ranked, shown
+from analysis.disclosure import HIDDEN, NOT_SPLIT, THRESHOLD, ranked, shown
 from analysis.models import AnswerTask, AnswerTheme, SafeguardingFlag
+from analysis.published import Cell, Published, task_key
 from surveys.models import BANDS, Answer, Response
 
 #: how many answers are read at a time while looking for quotes
@@ -38,11 +40,14 @@ def task_answer_counts(session: Session) -> dict[int, int]:
     return dict(rows)
 
 
-def task_evidence(session: Session, number: int, quotes=5) -> dict:
-    """Return a task's themes, protected counts by band and township, and quotes.
+def task_evidence(
+    session: Session, number: int, quotes=5, published: Published | None = None
+) -> dict:
+    """Return a task's themes, its children by band and township, and quotes.
 
-    Only themes the current codebook maps to the task are listed, and a quote
-    shows only the words that led to those themes.
+    The counts by band and township are the task's rows as the theme report
+    shows them. Only themes the current codebook maps to the task are listed,
+    and a quote shows only the words that led to those themes.
     """
     from analysis.codebook_store import current_codebook, recoding
 
@@ -57,21 +62,21 @@ def task_evidence(session: Session, number: int, quotes=5) -> dict:
         .where(unflagged())
         .order_by(Answer.id)
     ).all()
-    children = {response_id: (band, town) for _, response_id, band, town in rows}
-    counts = _band_township(children)
-    few = len(children) < THRESHOLD
+    published = published or _published(session)
+    cell = Cell(frozenset({task_key(number)}))
+    few = len({row[1] for row in rows}) < THRESHOLD
     themed = _answer_themes(session, [row[0] for row in rows], mapped)
     return {
         "total": len(rows),
         "answers": shown(len(rows)),
         "version": codebook.version,
         "recoding": recoding(session),
-        "children": counts[("all",)],
+        "children": published.value(cell),
         "themes": _theme_counts(rows, themed),
         # fewer than THRESHOLD children: a lone filled cell would name the group
         "few": few,
-        "by_band": {} if few else _part(counts, "band"),
-        "by_township": {} if few else _part(counts, "township"),
+        "by_band": {} if few else _groups(published, cell, "band", BANDS),
+        "by_township": {} if few else _groups(published, cell, "township"),
         "quotes": pick_quotes(
             session,
             [(aid, town, band) for aid, _, band, town in rows if aid in themed],
@@ -81,25 +86,11 @@ def task_evidence(session: Session, number: int, quotes=5) -> dict:
     }
 
 
-def _band_township(children: dict) -> dict:
-    """Protect children counts by band and by township, which share one total."""
-    bands = Counter(band for band, _ in children.values())
-    towns = Counter(town for _, town in children.values())
-    counts = {("band", k): n for k, n in bands.items()}
-    counts.update({("township", k): n for k, n in towns.items()})
-    counts[("all",)] = len(children)
-    sums = [
-        Sum(tuple(("band", k) for k in bands), ("all",)),
-        Sum(tuple(("township", k) for k in towns), ("all",)),
-    ]
-    return protect(counts, sums).values
-
-
-def _part(values: dict, name: str) -> dict:
-    """Return the shown values of one breakdown, bands in age order."""
-    found = {key[1]: value for key, value in values.items() if key[0] == name}
-    order = {band: i for i, band in enumerate(BANDS)}
-    return {k: found[k] for k in sorted(found, key=lambda k: (order.get(k, 99), k))}
+def _groups(published: Published, cell: Cell, dim: str, order=None) -> dict:
+    """Return a cell's non-empty groups of one breakdown, as every page shows them."""
+    groups = order or published.groups(dim)
+    found = {g: published.value(cell.within(dim, {g})) for g in groups}
+    return {g: value for g, value in found.items() if value != 0}
 
 
 def _answer_themes(session, answer_ids, keys=None) -> dict[int, list[tuple]]:
@@ -133,11 +124,16 @@ def _theme_counts(rows, themed) -> list[dict]:
     ]
 
 
-def launch_report(session: Session, launch_id: int) -> dict:
+def launch_report(
+    session: Session, launch_id: int, published: Published | None = None
+) -> dict:
     """Return a launch's themes by frequency and how many answers were read.
 
     Until THRESHOLD children have shown open answers, nothing is given by theme:
-    the themes of a handful of children say what each of them said.
+    the themes of a handful of children say what each of them said. A launch
+    lies within one township, band and survey, so its counts are finer than
+    any table of the theme report: each is shown only where analysis.published
+    lets it through, and a theme whose count cannot be shown is left out.
     """
     rows = session.exec(
         select(Answer.id, Response.id, Response.band, Response.township_code)
@@ -148,17 +144,54 @@ def launch_report(session: Session, launch_id: int) -> dict:
     ).all()
     children = len({row[1] for row in rows})
     enough = children >= THRESHOLD
-    themed = _answer_themes(session, [row[0] for row in rows]) if enough else {}
+    published = published or _published(session)
+    cell = Cell(where=(("launch", frozenset({launch_id})),))
+    themes, left_out = _launch_themes(session, rows, published, cell, enough)
     candidates = [(aid, town, band) for aid, _, band, town in rows]
     return {
         "answers": len(rows),
         "children": children,
         "enough": enough,
-        "shown_answers": shown(len(rows)),
-        "themes": _theme_counts(rows, themed),
+        "shown_answers": _launch_answers(published, cell, len(rows)),
+        "themes": themes,
+        "left_out": left_out,
         "versions": codebook_versions(session, [row[0] for row in rows]),
         "quotes": pick_quotes(session, candidates, 8) if enough else [],
     }
+
+
+def _published(session) -> Published:
+    """Return the counts every report page may show (analysis.reports builds them)."""
+    from analysis.reports import load_published
+
+    return load_published(session)
+
+
+def _launch_answers(published: Published, cell: Cell, answers: int):
+    """Return a launch's answer count if its headcount may be counted, else a mark."""
+    if published.figure(cell).safe:
+        return shown(answers)
+    return HIDDEN if answers < THRESHOLD else NOT_SPLIT
+
+
+def _launch_themes(session, rows, published: Published, cell: Cell, enough):
+    """Return a launch's themes as shown, and how many could not be shown."""
+    if not enough:
+        return [], 0
+    themed = _answer_themes(session, [row[0] for row in rows])
+    labels = {theme: label for hits in themed.values() for theme, label in hits}
+    counts, left_out = {}, 0
+    for theme in sorted(k for k in published.carried() if isinstance(k, str)):
+        value = published.value(cell.needing(theme))
+        if value == NOT_SPLIT:
+            left_out += 1
+        elif value != 0:
+            counts[theme] = value
+    themes = [
+        {"theme": t, "label": labels.get(t, t), "count": counts[t]}
+        for t in ranked(counts, lambda t: labels.get(t, t))
+    ]
+    return themes, left_out
 
 
 def launch_texts(session: Session, launch_id: int) -> list[str]:

@@ -1,13 +1,14 @@
 """Theme reports over children's open answers: filters, scope and protected tables.
 
-Every count in a report is of children (responses) and is protected by
-analysis.disclosure before it leaves this module. Answers flagged for
-safeguarding are never in scope. A report filtered on one of township, band
-or gender and broken down by another is a crossed breakdown: it is shown only
-if every cell of that crossing has 10 or more children, else the finer filter
-is dropped and the report says so. A scope of fewer than 10 children is not
-broken down at all, and the township × band table of who answered a filtered
-report is crossed only where every cell has 10 or more.
+Every count in a report is of children (responses) and is read from
+analysis.published, which protects it the same way on every page, so no
+report can be subtracted from another to work out a hidden count. Answers
+flagged for safeguarding are never in scope. A report filtered on one of
+township, band or gender and broken down by another is a crossed breakdown:
+it is shown only if every cell of that crossing has 10 or more children, else
+the finer filter is dropped and the report says so; so is a filter whose
+group's count the wider tables hide. A scope of fewer than 10 children, or one
+whose count cannot be shown, is not broken down at all.
 """
 
 import logging
@@ -19,36 +20,27 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, and_, or_, select
 
-from analysis import answer_export, evidence
+from analysis import answer_export, evidence, report_tables
 from analysis.classify import similar_theme
 from analysis.codebook import TASK_RANGE
 from analysis.disclosure import (
     HIDDEN,
+    NOT_SPLIT,
+    SECONDARY,
     THRESHOLD,
-    Protected,
-    breakdowns,
-    cross_table,
     crossed_allowed,
-    ranked,
-    rows_with_totals,
     shown,
 )
 from analysis.models import AnswerTask, AnswerTheme
+from analysis.published import Cell, Figure, Published, task_key
+from analysis.report_tables import BREAKDOWNS, GENDERS, Table
+from analysis.report_tables import WHO as WHO
 from participation.models import Task, Township
 from surveys.models import BANDS, Answer, Launch, Response, Survey
 
 log = logging.getLogger(__name__)
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
-BREAKDOWNS = {
-    "theme": "主题",
-    "township": "乡镇（街道）",
-    "band": "年龄段",
-    "gender": "性别",
-    "month": "月份",
-    "task": "行动任务",
-}
-GENDERS = {"f": "女", "m": "男", "none": "未填"}
 #: the breakdowns that describe children; dropped in this order when too fine
 DEMOGRAPHIC = ("gender", "band", "township")
 LABELS = {
@@ -67,7 +59,6 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: the years a month filter may name
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 QUOTES = 6
-WHO = "回答的孩子：乡镇（街道）× 年龄段"
 TOO_FEW = (
     f"范围内不到 {THRESHOLD} 名孩子，所以不按主题、任务或人群细分，也不显示原话和"
     "词云：人这么少，细分就看得出某个孩子说了什么。请放宽筛选条件。"
@@ -75,6 +66,11 @@ TOO_FEW = (
 APART = (
     f"按乡镇（街道）× 年龄段交叉后有的格子不到 {THRESHOLD} 名孩子，"
     "所以回答的孩子按乡镇（街道）和年龄段分开列出。"
+)
+WITHHELD = (
+    "这个范围的孩子人数不能显示：它比报告公开的表分得更细，而那些表里有的格子"
+    f"不到 {THRESHOLD} 名孩子，显示它就能和别的报告相减，算出被隐去的数字。"
+    "所以不按主题、任务或人群细分，也不显示原话和词云。请放宽筛选条件。"
 )
 
 
@@ -140,41 +136,7 @@ class Row:
     gender: str
     month: str
     survey: str
-
-
-@dataclass
-class Table:
-    """A table of shown counts, for the page and for exports."""
-
-    title: str
-    corner: str
-    columns: list[tuple]
-    rows: list[tuple]
-    cells: dict
-    row_totals: dict | None = None
-    col_totals: dict | None = None
-    grand: object = None
-    footer: str = "合计"
-
-    def header(self) -> list[str]:
-        """Return the header row as text."""
-        total = ["合计"] if self.row_totals is not None else []
-        return [self.corner, *(label for _, label in self.columns), *total]
-
-    def body(self) -> list[list]:
-        """Return the rows, each a label then shown values."""
-        lines = []
-        for key, label in self.rows:
-            line = [label, *(self.cells.get((key, c), 0) for c, _ in self.columns)]
-            if self.row_totals is not None:
-                line.append(self.row_totals.get(key, 0))
-            lines.append(line)
-        if self.col_totals is not None:
-            line = [self.footer, *(self.col_totals.get(c, 0) for c, _ in self.columns)]
-            if self.row_totals is not None:
-                line.append(self.grand)
-            lines.append(line)
-        return lines
+    launch: int
 
 
 @dataclass
@@ -201,17 +163,34 @@ class Report:
     @property
     def tables(self) -> list[Table]:
         """Return every aggregate table of the report, for exports."""
-        return [] if self.too_few else [self.main, self.who, *self.extra]
+        if self.too_few:
+            return []
+        return [t for t in [self.main, self.who, *self.extra] if t.title]
 
 
 @dataclass
-class Who:
-    """Who answered: protected tables, and each breakdown's groups as shown."""
+class Scope:
+    """The children a report is about, once the filters it cannot keep are dropped."""
 
-    tables: list[Table]
-    groups: dict[str, dict]
-    total: object
-    crossed: bool
+    asked: Filters
+    filters: Filters
+    notices: list[str]
+    #: the open answers in scope
+    rows: list[Row]
+    #: answer id -> ((theme, label, version), ...) for every answer
+    themes: dict
+    #: answer id -> its theme keys and task keys, for every answer
+    keys: dict
+    published: Published
+    cell: Cell
+    #: the number of children in scope, as every page shows it
+    head: Figure
+
+    @property
+    def full(self) -> bool:
+        """Tell whether the scope may be broken down: 10 or more children, shown."""
+        value = self.head.value
+        return value == SECONDARY or (isinstance(value, int) and value >= THRESHOLD)
 
 
 # -- filters ----------------------------------------------------------------------
@@ -373,10 +352,11 @@ def scope_rows(session: Session, filters: Filters) -> list[Row]:
         Response.gender,
         Response.submitted_at,
         Survey.key,
+        Response.launch_id,
     ).order_by(Answer.id)
     return [
-        Row(aid, rid, band, town, gender or "none", month_of(at), survey)
-        for aid, rid, band, town, gender, at, survey in session.exec(query)
+        Row(aid, rid, band, town, gender or "none", month_of(at), survey, launch)
+        for aid, rid, band, town, gender, at, survey, launch in session.exec(query)
     ]
 
 
@@ -409,62 +389,211 @@ def _children_by(rows, dims) -> Counter:
     return Counter({key: len(ids) for key, ids in groups.items()})
 
 
+def everyone(session: Session) -> tuple[list[Row], dict, dict, Published]:
+    """Return every shown open answer, its themes and keys, and the shown counts."""
+    rows = scope_rows(session, Filters())
+    ids = [row.answer_id for row in rows]
+    themes, tasks = _themes(session, ids), _tasks(session, ids)
+    keys = {
+        aid: frozenset(theme for theme, _, _ in hits) for aid, hits in themes.items()
+    }
+    for aid, numbers in tasks.items():
+        keys[aid] = keys.get(aid, frozenset()) | {task_key(n) for n in numbers}
+    return rows, themes, keys, Published(rows, keys)
+
+
+def load_published(session: Session) -> Published:
+    """Return the counts every report page may show, over every shown answer."""
+    return everyone(session)[3]
+
+
+def open_scope(session: Session, filters: Filters) -> Scope:
+    """Return a report's scope: the filters it can keep, its answers and headcount."""
+    rows, themes, keys, published = everyone(session)
+    wide = [row for row in rows if _in_base(row, filters, keys)]
+    settled, crossed = settle(wide, filters)
+    notices = [_notice(name, filters, settled) for name in crossed]
+    settled, hidden = _shown_groups(settled, published)
+    notices += [_hidden_notice(name) for name in hidden]
+    settled, notice = _shown_breakdown(settled, published)
+    notices += notice
+    cell = cell_of(settled, published)
+    return Scope(
+        asked=filters,
+        filters=settled,
+        notices=notices,
+        rows=[row for row in wide if matches(row, settled)],
+        themes=themes,
+        keys=keys,
+        published=published,
+        cell=cell,
+        head=published.figure(cell),
+    )
+
+
+def _in_base(row: Row, filters: Filters, keys) -> bool:
+    """Tell whether an answer meets the theme, survey and month filters."""
+    return (
+        (not filters.theme or filters.theme in keys.get(row.answer_id, ()))
+        and (not filters.survey or row.survey == filters.survey)
+        and (not filters.start or row.month >= filters.start)
+        and (not filters.end or row.month <= filters.end)
+    )
+
+
+def cell_of(filters: Filters, published: Published) -> Cell:
+    """Return the cell of children a report's filters leave."""
+    cell = Cell(frozenset({filters.theme}) if filters.theme else frozenset())
+    for name in DEMOGRAPHIC:
+        if getattr(filters, name):
+            cell = cell.within(name, {getattr(filters, name)})
+    if filters.survey:
+        cell = cell.within("survey", {filters.survey})
+    if filters.start or filters.end:
+        low, high = filters.start or "", filters.end or "9999"
+        months = [m for m in published.groups("month") if low <= m <= high]
+        cell = cell.within("month", months)
+    return cell
+
+
+def _shown_groups(filters: Filters, published: Published):
+    """Drop township, band and gender filters while their group's count is hidden.
+
+    The count of a group is a cell of a wider table; where that table hides it,
+    a report showing it would let a reader subtract it from the table's totals.
+    """
+    dropped = []
+    while True:
+        value = published.value(cell_of(filters, published))
+        named = [name for name in DEMOGRAPHIC if getattr(filters, name)]
+        if value not in (SECONDARY, NOT_SPLIT) or not named:
+            return filters, dropped
+        filters = filters.without(named[0])
+        dropped.append(named[0])
+
+
+def _hidden_notice(name) -> str:
+    """Say why a filter whose group's count is hidden was dropped."""
+    return (
+        f"这群孩子的人数在更大的表里是隐去的（按{LABELS[name]}细分后有的格子"
+        f"不到 {THRESHOLD} 名孩子），显示它就能算出隐去的数字，"
+        f"所以没有按{LABELS[name]}筛选，显示的是范围更大的表。"
+    )
+
+
+def _shown_breakdown(filters: Filters, published: Published):
+    """Break a report down by theme instead where a group's count cannot show."""
+    if filters.by in ("theme", "task"):
+        return filters, []
+    cell = cell_of(filters, published)
+    groups = published.groups(filters.by)
+    if all(published.value(cell.within(filters.by, {g})) != NOT_SPLIT for g in groups):
+        return filters, []
+    label = BREAKDOWNS[filters.by]
+    notice = (
+        f"在这个范围里按{label}分组，有的组的人数不能显示（比报告公开的表分得更细，"
+        f"而那些表里有的格子不到 {THRESHOLD} 名孩子），所以没有按{label}分组。"
+    )
+    return replace(filters, by="theme"), [notice]
+
+
 # -- the report -------------------------------------------------------------------
 
 
 def build(session: Session, filters: Filters, options: Options) -> Report:
     """Build the protected theme report for filters."""
-    wide = scope_rows(session, filters)
-    settled, dropped = settle(wide, filters)
-    rows = [row for row in wide if matches(row, settled)]
-    notices = [_notice(name, filters, settled) for name in dropped]
-    if 0 < len({row.response_id for row in rows}) < THRESHOLD:
-        log.info("Report by %s withheld: under %s children", settled.by, THRESHOLD)
-        return _too_few(filters, settled, [*notices, TOO_FEW], len(rows))
+    scope = open_scope(session, filters)
+    settled, rows = scope.filters, scope.rows
+    if scope.head.value in (HIDDEN, NOT_SPLIT):
+        log.info("Report by %s withheld: scope not shown", settled.by)
+        return _too_few(scope)
 
-    themes = _themes(session, [row.answer_id for row in rows])
-    stored = {t: label for hits in themes.values() for t, label, _ in hits}
-    labels = {**options.all_themes, **stored}
-    who = _who(rows, settled, options)
-    main = _main(session, rows, themes, settled, options, labels)
-    if main.col_totals is not None:
-        main.col_totals = _footer(settled, who)
+    themes = {row.answer_id: scope.themes.get(row.answer_id, ()) for row in rows}
+    themes = {aid: hits for aid, hits in themes.items() if hits}
+    stored = {t: label for hits in scope.themes.values() for t, label, _ in hits}
+    view = report_tables.View(
+        published=scope.published,
+        cell=scope.cell,
+        by=settled.by,
+        townships=options.townships,
+        tasks=options.tasks,
+        labels={**options.all_themes, **stored},
+    )
+    main = report_tables.main_table(view)
+    who = report_tables.who_tables(view, _listed(settled), scope.head.value)
+    full = scope.full
     report = Report(
         asked=filters,
         filters=settled,
-        notices=notices if who.crossed else [*notices, APART],
-        children=who.total,
-        answers=shown(len(rows)),
-        main=main,
-        who=who.tables[0],
+        notices=_notices(scope, main, who),
+        children=scope.head.value,
+        answers=_answers(scope),
+        main=main.table,
+        who=who.tables[0] if who.tables else _nothing(),
         extra=who.tables[1:],
-        bars=_bars(main, settled),
-        quotes=_quotes(session, rows, themes, settled),
+        bars=report_tables.bars(main.table, settled.by),
+        quotes=_quotes(session, rows, themes, settled) if full else [],
         versions=_versions(themes, rows),
-        cloud_texts=len(cloud_rows(session, rows)),
-        export=answer_export.plan(rows, settled),
+        cloud_texts=len(cloud_rows(session, rows)) if full else 0,
+        export=answer_export.plan(scope),
     )
     log.info("Report by %s built over %s answers", settled.by, len(rows))
     return report
 
 
-def _too_few(asked: Filters, settled: Filters, notices, answers: int) -> Report:
+def _notices(scope: Scope, main, who) -> list[str]:
+    """Return what the page says of the filters, rows and tables it could not show."""
+    notices = list(scope.notices)
+    if main.left_out:
+        notices.append(
+            f"另有 {main.left_out} 个主题或任务在这个范围里的人数不能显示（比报告"
+            f"公开的表分得更细，而那些表里有的格子不到 {THRESHOLD} 名孩子），"
+            "所以不在这里列出；不加筛选的报告里有它们。"
+        )
+    if not who.crossed:
+        notices.append(APART)
+    for name in who.withheld:
+        notices.append(
+            f"回答的孩子按{BREAKDOWNS[name]}细分到这个范围时，有的组的人数不能显示，"
+            "所以不列出这一项。"
+        )
+    return notices
+
+
+def _answers(scope: Scope):
+    """Return the number of open answers in scope, if the headcount may be counted."""
+    return shown(len(scope.rows)) if scope.head.safe else NOT_SPLIT
+
+
+def _listed(filters: Filters) -> list[str]:
+    """Return the breakdowns of who answered listed beside township and band."""
+    gender = [] if filters.gender else ["gender"]
+    return [*gender, *(["month"] if filters.by == "month" else [])]
+
+
+def _nothing() -> Table:
+    """Return a table with nothing in it, for a report that shows none."""
+    return Table(title="", corner="", columns=[], rows=[], cells={})
+
+
+def _too_few(scope: Scope) -> Report:
     """Return a report that says only that too few children are in scope."""
-    nothing = Table(title="", corner="", columns=[], rows=[], cells={})
+    reason = TOO_FEW if scope.head.value == HIDDEN else WITHHELD
     return Report(
-        asked=asked,
-        filters=settled,
-        notices=notices,
-        children=HIDDEN,
-        answers=shown(answers),
-        main=nothing,
-        who=nothing,
+        asked=scope.asked,
+        filters=scope.filters,
+        notices=[*scope.notices, reason],
+        children=scope.head.value,
+        answers=_answers(scope),
+        main=_nothing(),
+        who=_nothing(),
         extra=[],
         bars=[],
         quotes=[],
         versions=[],
         cloud_texts=0,
         too_few=True,
+        export=answer_export.plan(scope),
     )
 
 
@@ -508,202 +637,6 @@ def _tasks(session, answer_ids) -> dict[int, tuple[int, ...]]:
     return {aid: tuple(sorted(numbers)) for aid, numbers in linked.items()}
 
 
-def _who(rows, filters: Filters, options: Options) -> Who:
-    """Protect who answered: township × band where it may be crossed, else apart.
-
-    The crossing is kept for every child who answered if hiding can protect it;
-    for a filtered scope only where every cell has THRESHOLD children or more,
-    since there it would tie a theme, a survey or a month to small groups.
-    """
-    children = list({row.response_id: row for row in rows}.values())
-    counts = Counter((r.township, r.band) for r in children)
-    towns = _ordered({r.township for r in children}, options.townships)
-    extra = {}
-    if not filters.gender:
-        extra["gender"] = Counter(r.gender for r in children)
-    if filters.by == "month":
-        extra["month"] = Counter(r.month for r in children)
-    crossed = cross_table(counts, towns, BANDS, extra)
-
-    narrowed = any(name != "by" for name in filters.params())
-    if crossed.safe and (crossed_allowed(counts) or not narrowed):
-        return _crossed(crossed, towns, extra, options)
-    apart = {
-        "township": Counter(r.township for r in children),
-        "band": Counter(r.band for r in children),
-        **extra,
-    }
-    return _apart(breakdowns(apart, len(children)), apart, options)
-
-
-def _crossed(protected: Protected, towns, extra, options: Options) -> Who:
-    """Return the township × band table with its linked breakdowns."""
-    who = Table(
-        title=WHO,
-        corner="乡镇（街道）",
-        columns=[(band, f"{band} 岁") for band in BANDS],
-        rows=[(town, options.townships.get(town, town)) for town in towns],
-        cells={(t, b): protected[("cell", t, b)] for t in towns for b in BANDS},
-        row_totals={t: protected[("row", t)] for t in towns},
-        col_totals={b: protected[("col", b)] for b in BANDS},
-        grand=protected[("all",)],
-    )
-    groups = {"township": dict(who.row_totals), "band": dict(who.col_totals)}
-    groups.update({n: _shown_groups(protected, n, c) for n, c in extra.items()})
-    tables = [_breakdown_table(n, protected, c, options) for n, c in extra.items()]
-    return Who([who, *tables], groups, who.grand, crossed=True)
-
-
-def _apart(protected: Protected, parts: dict, options: Options) -> Who:
-    """Return one table per breakdown, all protected against the same total."""
-    return Who(
-        tables=[_breakdown_table(n, protected, c, options) for n, c in parts.items()],
-        groups={n: _shown_groups(protected, n, c) for n, c in parts.items()},
-        total=protected[("all",)],
-        crossed=False,
-    )
-
-
-def _shown_groups(protected: Protected, name, counts) -> dict:
-    """Return a breakdown's non-empty groups with their shown counts."""
-    return {key: protected[(name, key)] for key in counts if counts[key]}
-
-
-def _breakdown_table(name, protected: Protected, counts, options: Options) -> Table:
-    """Return a one-column table of children by one breakdown."""
-    groups = _columns(name, {key for key in counts if counts[key]}, options)
-    return Table(
-        title=f"回答的孩子：{LABELS.get(name, BREAKDOWNS[name])}",
-        corner=BREAKDOWNS[name],
-        columns=[("n", "孩子数")],
-        rows=groups,
-        cells={(key, "n"): protected[(name, key)] for key, _ in groups},
-        col_totals={"n": protected[("all",)]},
-    )
-
-
-def _ordered(keys, known: dict) -> list:
-    """Return keys in the order of a known mapping, unknown keys last."""
-    order = {key: i for i, key in enumerate(known)}
-    return sorted(keys, key=lambda k: (order.get(k, len(order)), k))
-
-
-def _main(session, rows, themes, filters, options, labels) -> Table:
-    """Return the report's main table for its breakdown."""
-    if filters.by == "theme":
-        return _theme_list(rows, themes, labels)
-    if filters.by == "task":
-        return _task_table(session, rows, options)
-    return _theme_table(rows, themes, filters.by, options, labels)
-
-
-def _theme_children(rows, themes, group=None) -> dict:
-    """Return (theme, group) -> set of children who spoke of the theme."""
-    children = defaultdict(set)
-    for row in rows:
-        for theme, _, _ in themes.get(row.answer_id, ()):
-            key = (theme, getattr(row, group)) if group else theme
-            children[key].add(row.response_id)
-    return children
-
-
-def _theme_list(rows, themes, labels) -> Table:
-    """Return children per theme, most first, hidden counts by label; no total."""
-    children = _theme_children(rows, themes)
-    counts = {theme: shown(len(ids)) for theme, ids in children.items()}
-    order = ranked(counts, lambda t: labels.get(t, t))
-    return Table(
-        title="主题：谈到每个主题的孩子数",
-        corner="主题",
-        columns=[("n", "孩子数")],
-        rows=[(t, labels.get(t, t)) for t in order],
-        cells={(t, "n"): counts[t] for t in order},
-    )
-
-
-def _theme_table(rows, themes, by, options, labels) -> Table:
-    """Return themes × groups, each row protected against its own total."""
-    children = _theme_children(rows, themes, by)
-    counts = Counter({key: len(ids) for key, ids in children.items()})
-    groups = _columns(by, {getattr(row, by) for row in rows}, options)
-    theme_keys = sorted({theme for theme, _ in counts})
-    protected = rows_with_totals(counts, theme_keys, [key for key, _ in groups])
-    totals = {t: protected[("row", t)] for t in theme_keys}
-    order = ranked(totals, lambda t: labels.get(t, t))
-    return Table(
-        title=f"主题 × {BREAKDOWNS[by]}：谈到每个主题的孩子数",
-        corner="主题",
-        columns=groups,
-        rows=[(t, labels.get(t, t)) for t in order],
-        cells={(t, g): protected[("cell", t, g)] for t in order for g, _ in groups},
-        row_totals=totals,
-        col_totals={},
-        footer="回答的孩子",
-    )
-
-
-def _columns(by, keys, options) -> list[tuple]:
-    """Return a breakdown's groups as (key, label) in display order."""
-    if by == "township":
-        return [
-            (k, options.townships.get(k, k)) for k in _ordered(keys, options.townships)
-        ]
-    if by == "band":
-        return [(b, f"{b} 岁") for b in BANDS if b in keys]
-    if by == "gender":
-        return [(g, label) for g, label in GENDERS.items() if g in keys]
-    return [(k, k) for k in sorted(keys)]
-
-
-def _task_table(session, rows, options) -> Table:
-    """Return plan tasks × age bands: children whose answers speak to each task."""
-    tasks = _tasks(session, [row.answer_id for row in rows])
-    children = defaultdict(set)
-    for row in rows:
-        for number in tasks.get(row.answer_id, ()):
-            children[(number, row.band)].add(row.response_id)
-    counts = Counter({key: len(ids) for key, ids in children.items()})
-    numbers = sorted({number for number, _ in counts})
-    protected = rows_with_totals(counts, numbers, BANDS)
-    return Table(
-        title="行动任务 × 年龄段：谈到每项任务的孩子数",
-        corner="行动任务",
-        columns=[(band, f"{band} 岁") for band in BANDS],
-        rows=[(n, f"{n}. {options.tasks.get(n, '')}".strip()) for n in numbers],
-        cells={(n, b): protected[("cell", n, b)] for n in numbers for b in BANDS},
-        row_totals={n: protected[("row", n)] for n in numbers},
-    )
-
-
-def _footer(filters: Filters, who: Who) -> dict:
-    """Return children per group, as the protected who tables show them."""
-    if filters.by in who.groups:
-        return dict(who.groups[filters.by])
-    return {getattr(filters, filters.by): who.total}
-
-
-def _bars(main: Table, filters: Filters) -> list[dict]:
-    """Return bar lengths for the report's chart; hidden counts get no bar."""
-    if filters.by == "theme":
-        items = [(key, label, main.cells[(key, "n")]) for key, label in main.rows]
-    elif filters.by == "task":
-        items = [(key, label, main.row_totals[key]) for key, label in main.rows]
-    else:
-        items = [(k, label, main.col_totals.get(k, 0)) for k, label in main.columns]
-    top = max((v for _, _, v in items if isinstance(v, int)), default=0)
-    return [
-        {
-            "key": key,
-            "label": label,
-            "value": value,
-            "width": round(100 * value / top, 1)
-            if isinstance(value, int) and top
-            else 0,
-        }
-        for key, label, value in items
-    ]
-
-
 def _quotes(session, rows, themes, filters: Filters) -> list[dict]:
     """Pick safe quotes, answers with themes first; a theme filter limits evidence."""
     ordered = sorted(rows, key=lambda r: (r.answer_id not in themes, r.answer_id))
@@ -732,9 +665,10 @@ def cloud_rows(session, rows) -> list[int]:
 
 def cloud_texts(session: Session, filters: Filters) -> list[str]:
     """Return one masked text per child behind a report's cloud, or [] if too few."""
-    wide = scope_rows(session, filters)
-    settled, _ = settle(wide, filters)
-    ids = cloud_rows(session, [row for row in wide if matches(row, settled)])
+    scope = open_scope(session, filters)
+    if not scope.full:
+        return []
+    ids = cloud_rows(session, scope.rows)
     rows = []
     for start in range(0, len(ids), 500):
         rows += session.exec(
@@ -748,10 +682,8 @@ def cloud_texts(session: Session, filters: Filters) -> list[str]:
 
 def export_scope(session: Session, filters: Filters):
     """Return the filters as the page settles them, and whether their answers may go."""
-    wide = scope_rows(session, filters)
-    settled, _ = settle(wide, filters)
-    rows = [row for row in wide if matches(row, settled)]
-    return settled, answer_export.plan(rows, settled)
+    scope = open_scope(session, filters)
+    return scope.filters, answer_export.plan(scope)
 
 
 def answer_query(filters: Filters):

@@ -223,7 +223,7 @@ def launch_report(code):
     """Show a launch's themes by frequency, a word cloud and safe quotes."""
     session = get_session()
     launch = find_launch(session, code) or abort(404)
-    report = evidence.launch_report(session, launch.id)
+    report = evidence.launch_report(session, launch.id, reports.load_published(session))
     return render_template(
         "analysis/launch_report.html",
         launch=launch,

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template
 from sqlmodel import select
 
-from analysis import evidence
+from analysis import evidence, reports
 from core.audit import VIEWED_ANSWERS, audited
 from core.auth import roles_required
 from core.db import get_session
@@ -47,7 +47,9 @@ def task(number):
         domain=session.get(Domain, found.domain_id),
         units=_units(session, found.id).get(found.id, {}),
         targets=_targets(session, found.id).get(found.id, []),
-        evidence=evidence.task_evidence(session, number),
+        evidence=evidence.task_evidence(
+            session, number, published=reports.load_published(session)
+        ),
         townships=townships,
     )
 

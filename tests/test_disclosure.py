@@ -178,6 +178,35 @@ def test_a_row_of_fewer_than_ten_children_is_not_split():
     assert recoverable(table.values, table.sums) == {}
 
 
+def test_a_row_total_is_never_hidden_to_cover_a_cell():
+    # 1 and 10 under 11: hiding both cells pins them, and 11 is in the theme list
+    table = rows_with_totals({("parks", "f"): 1, ("parks", "m"): 10}, ["parks"], "fm")
+
+    assert table[("row", "parks")] == 11
+    assert {table[("cell", "parks", c)] for c in "fm"} == {NOT_SPLIT}
+    assert recoverable(table.values, table.sums) == {}
+
+
+def test_a_row_keeps_its_cells_where_hiding_covers_them_with_the_total_shown():
+    counts = {("parks", "f"): 2, ("parks", "m"): 10, ("parks", "x"): 0}
+
+    table = rows_with_totals(counts, ["parks"], ["f", "m", "x"])
+
+    assert table[("row", "parks")] == 12
+    assert table[("cell", "parks", "f")] == HIDDEN
+    assert table[("cell", "parks", "m")] == SECONDARY
+    assert table[("cell", "parks", "x")] == 0
+
+
+def test_protect_never_hides_a_kept_count():
+    sums = [Sum(("a", "b"), "total")]
+
+    table = protect({"a": 1, "b": 10, "total": 11}, sums, keep={"total"})
+
+    assert table["total"] == 11
+    assert table.safe is False
+
+
 def test_nine_children_alone_under_a_hidden_total_are_unsafe():
     # nine groups of 1 to 9 that add up to at most 9 are 1 each, however hidden
     parts = tuple(f"t{i}" for i in range(9))
@@ -189,13 +218,19 @@ def test_nine_children_alone_under_a_hidden_total_are_unsafe():
     assert protect({"a": 12, "b": 3, "total": 15}, [Sum(("a", "b"), "total")]).safe
 
 
-def test_the_checker_reads_a_dash_as_none_to_nine():
+def test_the_checker_reads_a_dash_as_any_count():
     values = {"a": NOT_SPLIT, "b": NOT_SPLIT, "total": HIDDEN}
 
     assert recoverable(values, [Sum(("a", "b"), "total")]) == {}
     assert recoverable(
         {"a": NOT_SPLIT, "b": 5, "total": 5}, [Sum(("a", "b"), "total")]
     ) == {"a": 0}
+    assert (
+        recoverable(
+            {"a": NOT_SPLIT, "b": NOT_SPLIT, "total": 30}, [Sum(("a", "b"), "total")]
+        )
+        == {}
+    )
 
 
 def test_breakdowns_share_one_total():
