@@ -20,8 +20,8 @@ from analysis.published import Cell
 from app import create_app
 from tests.conftest import POSTGRES
 
-#: the demo's theme rows a tester found undone by filtered headcounts
-TESTER_ROWS = ["high_school", "nature"]
+#: demo theme rows whose hidden cells filtered headcounts used to give away
+GIVEN_AWAY_ROWS = ["high_school", "nature"]
 DIMS = ("township", "band", "gender", "month")
 
 
@@ -101,7 +101,7 @@ def _undone(values, sums, known) -> dict:
     return found | recoverable(merged, sums)
 
 
-@pytest.mark.parametrize("theme", TESTER_ROWS)
+@pytest.mark.parametrize("theme", GIVEN_AWAY_ROWS)
 def test_a_theme_by_gender_is_not_undone_by_filtered_headcounts(
     client, session, staff, theme
 ):
@@ -200,7 +200,7 @@ def test_who_answered_is_not_undone_by_a_filtered_headcount(client, staff, dim):
     assert _undone({**groups, "total": wide.children}, sums, known) == {}
 
 
-@pytest.mark.parametrize("theme", TESTER_ROWS)
+@pytest.mark.parametrize("theme", GIVEN_AWAY_ROWS)
 def test_who_answered_a_theme_agrees_with_the_theme_rows(client, staff, theme):
     page = _build(client, theme=theme)
     for dim in ("township", "band", "gender"):
@@ -213,7 +213,7 @@ def test_who_answered_a_theme_agrees_with_the_theme_rows(client, staff, theme):
                 assert is_hidden(value), (dim, key)
 
 
-def test_the_tester_s_filters_give_no_headcount_of_the_group(client, staff):
+def test_the_differencing_filters_give_no_headcount_of_the_group(client, staff):
     wide = _build(client, theme="high_school")
     page = _build(client, theme="high_school", gender="none")
     answers = client.get("/reports/answers.csv?theme=high_school&gender=none")
@@ -246,7 +246,7 @@ def _shown_cells(published, need):
                 yield (names, groups), published.value(cell), tuple(parts)
 
 
-@pytest.mark.parametrize("theme", ["", *TESTER_ROWS])
+@pytest.mark.parametrize("theme", ["", *GIVEN_AWAY_ROWS])
 def test_no_set_of_shown_cells_pins_a_hidden_one(client, staff, theme):
     from core.db import get_session
 
