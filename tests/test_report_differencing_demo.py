@@ -19,6 +19,7 @@ from analysis.disclosure import NOT_SPLIT, Sum, is_hidden, recoverable
 from analysis.published import Cell
 from app import create_app
 from tests.conftest import POSTGRES
+from tests.test_report_differencing import _undone
 
 #: demo theme rows whose hidden cells filtered headcounts used to give away
 GIVEN_AWAY_ROWS = ["high_school", "nature"]
@@ -88,17 +89,6 @@ def _cells(page, label):
     ]
     values = [int(c) if c.isdigit() else c for c in cells]
     return dict(zip(columns[1:], values, strict=True))
-
-
-def _undone(values, sums, known) -> dict:
-    """Return the hidden values that figures shown on other pages pin down."""
-    merged, found = dict(values), {}
-    for key, value in known.items():
-        if isinstance(value, int):
-            if is_hidden(merged.get(key)):
-                found[key] = value
-            merged[key] = value
-    return found | recoverable(merged, sums)
 
 
 @pytest.mark.parametrize("theme", GIVEN_AWAY_ROWS)
